@@ -1,0 +1,81 @@
+// buildApp: the Fastify application with every plugin and route; never listens, never reads env.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import type { CompositeOrders } from '../services/composite-orders.js';
+import type { IdempotencyService } from '../services/idempotency.service.js';
+import type { IdentityService } from '../services/identity.service.js';
+import type { OrderService } from '../services/order.service.js';
+import type { PortfolioService } from '../services/portfolio.service.js';
+import { registerAccountRoutes } from './openalgo/account.routes.js';
+import { registerOrderRoutes } from './openalgo/orders.routes.js';
+import { registerHealthRoutes, type HealthCheck } from './ops/health.routes.js';
+import { registerApiKeyAuth } from './plugins/apikey-auth.plugin.js';
+import { registerErrorHandler } from './plugins/error-handler.plugin.js';
+import { registerRequestId, requestIdFrom } from './plugins/request-id.plugin.js';
+
+export interface AppDeps {
+  readonly logger: PinoLogger;
+  readonly bodyLimit: number;
+  readonly identity: IdentityService;
+  readonly orders: OrderService;
+  readonly composite: CompositeOrders;
+  readonly portfolio: PortfolioService;
+  readonly idempotency: IdempotencyService;
+  readonly brokerName: () => string;
+  readonly health: HealthCheck;
+  readonly version: string;
+}
+
+const UPPERCASE_FIELDS = ['action', 'pricetype', 'product', 'exchange'] as const;
+
+/** OpenAlgo accepts `buy`/`BUY`; normalise the enum fields before the schema sees them. */
+function normaliseCase(value: unknown): void {
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    value.forEach(normaliseCase);
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  for (const f of UPPERCASE_FIELDS) {
+    const v = obj[f];
+    if (typeof v === 'string') obj[f] = v.trim().toUpperCase();
+  }
+  for (const nested of ['orders', 'positions', 'legs']) if (Array.isArray(obj[nested])) normaliseCase(obj[nested]);
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: deps.bodyLimit,
+    genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
+    requestIdLogLabel: 'requestId',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: { customOptions: { coerceTypes: true, useDefaults: true, removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  registerRequestId(app);
+  registerErrorHandler(app);
+  app.addHook('onResponse', (request, reply, done) => {
+    if (reply.statusCode >= 500) request.log.warn({ url: request.url, status: reply.statusCode }, 'request failed');
+    done();
+  });
+
+  registerHealthRoutes(app, deps.health, deps.version);
+
+  await app.register(
+    (api, _opts, done) => {
+      registerApiKeyAuth(api, deps.identity);
+      api.addHook('preValidation', (request, _reply, next) => {
+        normaliseCase(request.body);
+        next();
+      });
+      registerOrderRoutes(api, deps);
+      registerAccountRoutes(api, deps);
+      done();
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,215 @@
+// Composition root: config -> store -> market -> brokers -> services -> http; lifecycle and signals.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import { PaperBroker } from './brokers/paper/paper.adapter.js';
+import { MarketSimulator } from './brokers/paper/market/simulator.js';
+import type { Config } from './config/schema.js';
+import { BundledInstruments, buildInstrumentMaster } from './domain/instruments/index.js';
+import { istDate, istEpoch } from './domain/market-calendar.js';
+import { buildApp } from './http/app.js';
+import { argon2Hasher } from './platform/argon2-hasher.js';
+import { systemClock } from './platform/system-clock.js';
+import { timeIds } from './platform/time-ids.js';
+import type { Broker } from './ports/broker.js';
+import type { Clock } from './ports/clock.js';
+import type { Logger } from './ports/logger.js';
+import { CompositeOrders } from './services/composite-orders.js';
+import { Execution } from './services/execution.js';
+import { IdempotencyService } from './services/idempotency.service.js';
+import { IdentityService, sandboxAccountId } from './services/identity.service.js';
+import { OrderService } from './services/order.service.js';
+import { PortfolioService } from './services/portfolio.service.js';
+import { ReconciliationService } from './services/reconciliation.service.js';
+import { Risk } from './services/risk.js';
+import { SettlementService } from './services/settlement.service.js';
+import { TradingState } from './services/trading-state.js';
+import { openStore, type OpenedStore } from './store/open.js';
+
+export const VERSION = '0.1.0';
+
+/** The pepper keying API-key hashes: from the environment, else a 0600 file created on first start. */
+export function loadPepper(dataDir: string, env: NodeJS.ProcessEnv = process.env): Buffer {
+  const fromEnv = env.ALGOGATE_API_KEY_PEPPER;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (fromEnv.length < 32) throw new Error('ALGOGATE_API_KEY_PEPPER must be at least 32 characters');
+    return Buffer.from(fromEnv);
+  }
+  const dir = join(dataDir, 'keys');
+  const file = join(dir, 'api-key-pepper');
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  }
+  chmodSync(file, 0o600);
+  return Buffer.from(readFileSync(file, 'utf8').trim());
+}
+
+export interface Runtime {
+  readonly config: Config;
+  readonly opened: OpenedStore;
+  readonly clock: Clock;
+  readonly state: TradingState;
+  readonly identity: IdentityService;
+  readonly orders: OrderService;
+  readonly composite: CompositeOrders;
+  readonly portfolio: PortfolioService;
+  readonly idempotency: IdempotencyService;
+  readonly reconciliation: ReconciliationService;
+  readonly settlement: SettlementService;
+  readonly market: MarketSimulator;
+  readonly brokers: ReadonlyMap<string, Broker>;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly onFatal?: (e: unknown) => void;
+}
+
+/** Builds every service over the configured store. Does not start brokers or timers. */
+export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
+  const clock = options.clock ?? systemClock;
+  const log = options.logger;
+  const opened = await openStore(config, clock.now());
+  const { store } = opened;
+  const trading = (): Config['trading'] => config.trading;
+  const ids = timeIds(clock);
+  const instruments = new BundledInstruments(buildInstrumentMaster(istDate(clock.now())));
+  const market = new MarketSimulator({ seed: config.seed, instruments, clock });
+  const state = new TradingState();
+  const execution = new Execution(state, store, clock, log, options.onFatal ?? (() => undefined));
+  const paper = new PaperBroker(market, store, ids, clock, log.child({ component: 'paper' }), { sessions: () => config.trading.sessions });
+  const brokers = new Map<string, Broker>([[paper.name, paper]]);
+  for (const b of brokers.values()) b.onEvent((e) => execution.handle(e, b.name));
+  const risk = new Risk(instruments, market, () => config.trading.leverage);
+  const orders = new OrderService(state, store, execution, risk, instruments, brokers, clock, ids, trading, log);
+  const composite = new CompositeOrders(orders, state);
+  const identity = new IdentityService(
+    store,
+    store,
+    state,
+    argon2Hasher,
+    loadPepper(config.dataDir),
+    clock,
+    ids,
+    () => config.trading.startingCapital,
+    () => config.trading.broker,
+    () => istDate(clock.now()),
+  );
+  const today = istDate(clock.now());
+  await state.load(store, istEpoch(today, '00:00'));
+  await identity.ensureAllAccounts();
+  const systemContext = (accountId: string) => ({
+    userId: accountId.replace(/\.sandbox$/, ''),
+    username: 'system',
+    keyId: 'system',
+    scopes: ['trade' as const],
+    accountId,
+    broker: accountId.endsWith('.sandbox') ? 'paper' : config.trading.broker,
+    mode: accountId.endsWith('.sandbox') ? ('analyze' as const) : ('live' as const),
+    requestId: null,
+  });
+  return {
+    config,
+    opened,
+    clock,
+    state,
+    identity,
+    orders,
+    composite,
+    portfolio: new PortfolioService(state, risk, instruments, market, () => config.trading.leverage),
+    idempotency: new IdempotencyService(store, clock, () => config.trading.idempotencyTtlMs),
+    reconciliation: new ReconciliationService(state, execution, brokers, clock, log),
+    settlement: new SettlementService(state, store, composite, clock, trading, systemContext, log),
+    market,
+    brokers,
+    async close() {
+      for (const b of brokers.values()) await b.stop();
+      market.stop();
+      await store.drain();
+      await opened.driver.close();
+    },
+  };
+}
+
+export interface Server {
+  readonly app: FastifyInstance;
+  readonly runtime: Runtime;
+  readonly url: string;
+  readonly bootstrap: { username: string; password: string; apiKey: string } | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts everything and listens. Order: store, brokers, reconciliation (trading is only opened after
+ * our books agree with the brokers), then HTTP.
+ */
+export async function startServer(config: Config, logger: PinoLogger, clock?: Clock): Promise<Server> {
+  let fatal = false;
+  const runtime = await createRuntime(config, {
+    logger,
+    ...(clock ? { clock } : {}),
+    onFatal: () => {
+      fatal = true;
+    },
+  });
+  const bootstrap = await runtime.identity.bootstrap();
+  for (const b of runtime.brokers.values()) await b.start();
+  runtime.market.start();
+  const report = await runtime.reconciliation.reconcile();
+  logger.info({ ...report }, 'startup reconciliation done');
+  await runtime.settlement.tick();
+  const timers: (() => void)[] = [];
+  const c = runtime.clock;
+  const guard = (what: string, p: () => Promise<unknown>) => () => {
+    p().catch((e: unknown) => logger.error({ err: e }, `${what} failed`));
+  };
+  timers.push(c.every(30_000, guard('reconciliation', () => runtime.reconciliation.reconcile())));
+  timers.push(c.every(60_000, guard('settlement', () => runtime.settlement.tick())));
+  timers.push(c.every(60_000, guard('api key usage flush', () => runtime.identity.flushUsage())));
+  timers.push(c.every(3_600_000, guard('idempotency prune', () => runtime.opened.store.pruneIdempotency(c.now()))));
+
+  const app = await buildApp({
+    logger,
+    bodyLimit: config.bodyLimit,
+    identity: runtime.identity,
+    orders: runtime.orders,
+    composite: runtime.composite,
+    portfolio: runtime.portfolio,
+    idempotency: runtime.idempotency,
+    brokerName: () => config.trading.broker,
+    version: VERSION,
+    health: async () => {
+      const checks: Record<string, { ok: boolean; detail?: string }> = {};
+      try {
+        await runtime.opened.driver.ping();
+        checks.database = { ok: true, detail: runtime.opened.description };
+      } catch (e) {
+        checks.database = { ok: false, detail: String(e) };
+      }
+      checks.journal = fatal ? { ok: false, detail: 'a broker event could not be recorded; restart to reconcile' } : { ok: true };
+      return { ok: Object.values(checks).every((x) => x.ok), checks };
+    },
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  return {
+    app,
+    runtime,
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    bootstrap,
+    async close() {
+      for (const t of timers) t();
+      await app.close();
+      await runtime.identity.flushUsage().catch(() => undefined);
+      await runtime.close();
+    },
+  };
+}
+
+export { sandboxAccountId };

@@ -1,0 +1,109 @@
+// The broker port: one interface for the paper exchange and every real broker adapter.
+import type { Fixed } from '../domain/decimal.js';
+import type { Exchange } from '../domain/instrument.js';
+import type { Action, PriceType, Product, Validity } from '../domain/order.js';
+
+/** What the gateway sends to a venue. `clientOrderId` is our order id and the lookup key after a timeout. */
+export interface BrokerOrderRequest {
+  readonly clientOrderId: string;
+  readonly accountId: string;
+  readonly exchange: Exchange;
+  readonly symbol: string;
+  readonly action: Action;
+  readonly quantity: number;
+  readonly priceType: PriceType;
+  readonly product: Product;
+  readonly price: Fixed;
+  readonly triggerPrice: Fixed;
+  readonly disclosedQuantity: number;
+  readonly validity: Validity;
+  readonly tag: string;
+  /** Correlation id of the originating request, for the venue's logs. */
+  readonly requestId: string | null;
+}
+
+export interface BrokerModify {
+  readonly quantity: number;
+  readonly priceType: PriceType;
+  readonly price: Fixed;
+  readonly triggerPrice: Fixed;
+  readonly disclosedQuantity: number;
+}
+
+/** The venue's view of one order, used by reconciliation. */
+export interface BrokerOrderSnapshot {
+  readonly clientOrderId: string;
+  readonly brokerOrderId: string;
+  readonly status: 'open' | 'trigger_pending' | 'partially_filled' | 'complete' | 'cancelled' | 'rejected' | 'expired';
+  readonly quantity: number;
+  readonly filledQuantity: number;
+  readonly rejectionReason: string | null;
+}
+
+export interface BrokerTrade {
+  readonly tradeId: string;
+  readonly clientOrderId: string;
+  readonly brokerOrderId: string;
+  readonly quantity: number;
+  readonly price: Fixed;
+  readonly at: number;
+}
+
+/** Evidence from the venue. Every event names our order by `clientOrderId`. */
+export type BrokerEvent =
+  | {
+      readonly type: 'accepted';
+      readonly clientOrderId: string;
+      readonly brokerOrderId: string;
+      readonly triggerPending: boolean;
+      readonly at: number;
+    }
+  | { readonly type: 'triggered'; readonly clientOrderId: string; readonly brokerOrderId: string; readonly at: number }
+  | ({ readonly type: 'fill' } & BrokerTrade)
+  | {
+      readonly type: 'modified';
+      readonly clientOrderId: string;
+      readonly brokerOrderId: string;
+      readonly changes: BrokerModify;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'cancelled' | 'expired' | 'rejected';
+      readonly clientOrderId: string;
+      readonly brokerOrderId: string | null;
+      readonly reason: string;
+      readonly at: number;
+    };
+
+/** Why a call failed: `rejected` is a definitive refusal, `unavailable` proves nothing was sent,
+ * `unknown` means it may or may not have reached the venue (never retry blindly). */
+export type BrokerFailureKind = 'rejected' | 'unavailable' | 'unknown';
+
+export class BrokerError extends Error {
+  override readonly name = 'BrokerError';
+  constructor(
+    readonly kind: BrokerFailureKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A venue. Methods reject with `BrokerError`; events arrive through `onEvent` in venue order. */
+export interface Broker {
+  /** Adapter name used in config, metrics and stored orders (`paper`, `zerodha`, ...). */
+  readonly name: string;
+  /** Starts streams and loads state; resolves when the venue can take orders. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Sends a new order. Resolves with the venue's id once acknowledged. */
+  placeOrder(request: BrokerOrderRequest): Promise<{ brokerOrderId: string }>;
+  modifyOrder(brokerOrderId: string, changes: BrokerModify): Promise<void>;
+  cancelOrder(brokerOrderId: string): Promise<void>;
+  /** Looks an order up by our id; null when the venue has never seen it. */
+  findOrder(clientOrderId: string): Promise<BrokerOrderSnapshot | null>;
+  /** Every execution of an order, by our id. */
+  tradesFor(clientOrderId: string): Promise<readonly BrokerTrade[]>;
+  /** Subscribes to venue events; returns an unsubscribe function. */
+  onEvent(listener: (event: BrokerEvent) => void): () => void;
+}

@@ -1,0 +1,81 @@
+// Read models for books: orders, trades, positions, holdings, funds and margin estimates.
+import type { Fixed } from '../domain/decimal.js';
+import { AppError } from '../domain/errors.js';
+import { marginFor, type FundsView, type LeverageTable } from '../domain/funds.js';
+import type { Exchange } from '../domain/instrument.js';
+import type { Action, Order, PriceType, Product } from '../domain/order.js';
+import type { Fill, Position } from '../domain/position.js';
+import type { InstrumentRepository } from '../ports/instruments.js';
+import type { MarketData } from '../ports/market-data.js';
+import type { Holding } from '../ports/store.js';
+import type { TradingContext } from './context.js';
+import type { Risk } from './risk.js';
+import type { AccountBook, TradingState } from './trading-state.js';
+
+export interface MarginLeg {
+  readonly exchange: Exchange;
+  readonly symbol: string;
+  readonly action: Action;
+  readonly quantity: number;
+  readonly product: Product;
+  readonly priceType: PriceType;
+  readonly price: Fixed;
+  readonly triggerPrice: Fixed;
+}
+
+export class PortfolioService {
+  constructor(
+    private readonly state: TradingState,
+    private readonly risk: Risk,
+    private readonly instruments: InstrumentRepository,
+    private readonly market: MarketData,
+    private readonly leverage: () => LeverageTable,
+  ) {}
+
+  private book(ctx: TradingContext): AccountBook {
+    const b = this.state.book(ctx.accountId);
+    if (!b) throw new AppError('FORBIDDEN', 'no trading account for this key');
+    return b;
+  }
+
+  orders(ctx: TradingContext): Order[] {
+    return [...this.book(ctx).orders.values()];
+  }
+
+  trades(ctx: TradingContext): readonly Fill[] {
+    return this.book(ctx).fills;
+  }
+
+  /** Positions with a quantity or with activity today. */
+  positions(ctx: TradingContext): Position[] {
+    return [...this.book(ctx).positions.values()].filter((p) => p.netQuantity !== 0 || p.buyQuantity + p.sellQuantity > 0);
+  }
+
+  holdings(ctx: TradingContext): Holding[] {
+    return [...this.book(ctx).holdings.values()];
+  }
+
+  openQuantity(ctx: TradingContext, exchange: Exchange, symbol: string, product: Product): number {
+    return this.state.position(this.book(ctx), exchange, symbol, product).netQuantity;
+  }
+
+  ltp(exchange: Exchange, symbol: string): Fixed | null {
+    return this.market.quote(exchange, symbol)?.ltp ?? null;
+  }
+
+  funds(ctx: TradingContext): FundsView {
+    return this.risk.funds(this.book(ctx));
+  }
+
+  /** Margin a basket would block, leg by leg at the limit price or the touch. */
+  margin(legs: readonly MarginLeg[]): { total: Fixed; perLeg: Fixed[] } {
+    const perLeg = legs.map((l) => {
+      const inst = this.instruments.get(l.exchange, l.symbol);
+      if (!inst) throw new AppError('SYMBOL_NOT_FOUND', `symbol ${l.symbol} not found on exchange ${l.exchange}`);
+      const price = this.risk.referencePrice(l);
+      if (price <= 0) throw new AppError('VALIDATION', `no price for ${l.exchange}:${l.symbol}`);
+      return marginFor(this.leverage(), inst, l.action, l.product, l.quantity, price);
+    });
+    return { total: perLeg.reduce((a, b) => a + b, 0), perLeg };
+  }
+}

@@ -1,0 +1,87 @@
+// Versioned schema migrations, portable across SQLite and PostgreSQL, applied in order exactly once.
+import type { SqlDriver } from './driver.js';
+
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+// Portable DDL: TEXT and BIGINT exist in both engines; money and prices are BIGINT scaled by 10^4.
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'trading core',
+    statements: [
+      `CREATE TABLE users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+        role TEXT NOT NULL, created_at BIGINT NOT NULL)`,
+      `CREATE TABLE user_settings (user_id TEXT PRIMARY KEY REFERENCES users(id), analyze_mode INTEGER NOT NULL)`,
+      `CREATE TABLE api_keys (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), name TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL, scopes TEXT NOT NULL, created_at BIGINT NOT NULL,
+        last_used_at BIGINT, revoked_at BIGINT)`,
+      `CREATE TABLE accounts (account_id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),
+        cash BIGINT NOT NULL, settled_day TEXT NOT NULL)`,
+      `CREATE TABLE orders (order_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, broker TEXT NOT NULL,
+        broker_order_id TEXT, strategy TEXT NOT NULL, exchange TEXT NOT NULL, symbol TEXT NOT NULL,
+        action TEXT NOT NULL, quantity BIGINT NOT NULL, price_type TEXT NOT NULL, product TEXT NOT NULL,
+        price BIGINT NOT NULL, trigger_price BIGINT NOT NULL, disclosed_quantity BIGINT NOT NULL,
+        validity TEXT NOT NULL, status TEXT NOT NULL, filled_quantity BIGINT NOT NULL, filled_value BIGINT NOT NULL,
+        rejection_reason TEXT, request_id TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+        seq INTEGER NOT NULL)`,
+      `CREATE INDEX orders_account_created ON orders (account_id, created_at)`,
+      `CREATE INDEX orders_status ON orders (status)`,
+      `CREATE TABLE order_events (order_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
+        at BIGINT NOT NULL, request_id TEXT, data TEXT NOT NULL, PRIMARY KEY (order_id, seq))`,
+      `CREATE TABLE fills (broker TEXT NOT NULL, trade_id TEXT NOT NULL, order_id TEXT NOT NULL,
+        account_id TEXT NOT NULL, exchange TEXT NOT NULL, symbol TEXT NOT NULL, product TEXT NOT NULL,
+        action TEXT NOT NULL, quantity BIGINT NOT NULL, price BIGINT NOT NULL, strategy TEXT NOT NULL,
+        at BIGINT NOT NULL, PRIMARY KEY (broker, trade_id))`,
+      `CREATE INDEX fills_at ON fills (at)`,
+      `CREATE INDEX fills_order ON fills (order_id)`,
+      `CREATE TABLE positions (account_id TEXT NOT NULL, exchange TEXT NOT NULL, symbol TEXT NOT NULL,
+        product TEXT NOT NULL, net_quantity BIGINT NOT NULL, open_cost BIGINT NOT NULL, realized_pnl BIGINT NOT NULL,
+        buy_quantity BIGINT NOT NULL, sell_quantity BIGINT NOT NULL, buy_value BIGINT NOT NULL,
+        sell_value BIGINT NOT NULL, PRIMARY KEY (account_id, exchange, symbol, product))`,
+      `CREATE TABLE holdings (account_id TEXT NOT NULL, exchange TEXT NOT NULL, symbol TEXT NOT NULL,
+        quantity BIGINT NOT NULL, cost BIGINT NOT NULL, PRIMARY KEY (account_id, exchange, symbol))`,
+      `CREATE TABLE idempotency_keys (scope TEXT NOT NULL, idem_key TEXT NOT NULL, fingerprint TEXT NOT NULL,
+        state TEXT NOT NULL, status_code INTEGER, response_body TEXT, created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL, PRIMARY KEY (scope, idem_key))`,
+      `CREATE INDEX idempotency_expires ON idempotency_keys (expires_at)`,
+      `CREATE TABLE venue_orders (venue TEXT NOT NULL, client_order_id TEXT NOT NULL, broker_order_id TEXT NOT NULL,
+        account_id TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL, filled_quantity BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL, PRIMARY KEY (venue, client_order_id))`,
+      `CREATE INDEX venue_orders_status ON venue_orders (venue, status)`,
+      `CREATE TABLE venue_trades (venue TEXT NOT NULL, trade_id TEXT NOT NULL, client_order_id TEXT NOT NULL,
+        broker_order_id TEXT NOT NULL, quantity BIGINT NOT NULL, price BIGINT NOT NULL, at BIGINT NOT NULL,
+        PRIMARY KEY (venue, trade_id))`,
+      `CREATE INDEX venue_trades_order ON venue_trades (venue, client_order_id)`,
+    ],
+  },
+];
+
+/** Applies pending migrations; returns the versions applied. Safe to run from several instances at once. */
+export async function migrate(driver: SqlDriver, now: number): Promise<number[]> {
+  return driver.transaction(async (tx) => {
+    // Instances starting together must not race: PostgreSQL takes a transaction-scoped advisory lock;
+    // SQLite's BEGIN IMMEDIATE already holds the write lock.
+    if (driver.dialect === 'postgres') await tx.all('SELECT pg_advisory_xact_lock(7241101)');
+    await tx.run(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+    );
+    const rows = await tx.all<{ version: number }>('SELECT version FROM schema_migrations');
+    const done = new Set(rows.map((r) => Number(r.version)));
+    const applied: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      for (const statement of m.statements) await tx.run(statement);
+      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, now]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}
+
+export function latestVersion(): number {
+  return MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+}
