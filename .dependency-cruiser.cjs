@@ -18,7 +18,11 @@ module.exports = {
       to: { dependencyTypes: ['core', 'npm', 'npm-dev'] },
     },
     layer('ports', ['domain/', 'ports/'], 'ports depend on the domain only'),
-    layer('services', ['domain/', 'ports/', 'services/', 'config/schema'], 'services: domain, ports, config types'),
+    layer(
+      'services',
+      ['domain/', 'ports/', 'services/', 'config/schema'],
+      'services: domain, ports, config types',
+    ),
     {
       name: 'services-no-drivers',
       severity: 'error',
@@ -26,18 +30,33 @@ module.exports = {
       to: { path: 'node_modules/(fastify|better-sqlite3|pg|ioredis)/' },
     },
     layer('store', ['domain/', 'ports/', 'store/'], 'store implements ports'),
+    layer(
+      'platform',
+      ['domain/', 'ports/', 'platform/', 'services/identity.service'],
+      'platform: clock, ids, hashing',
+    ),
+    layer('config', ['config/', 'domain/'], 'config: schema and loading'),
+    layer('observability', ['observability/', 'domain/', 'ports/'], 'observability: logs and metrics'),
     {
       name: 'brokers-imports',
       severity: 'error',
       comment: 'a broker adapter sees the domain, ports, observability and its own folder',
       from: { path: '^src/brokers/([^/]+)/' },
-      to: { path: '^src/', pathNot: ['^src/domain/', '^src/ports/', '^src/observability/', '^src/brokers/$1/'] },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/domain/', '^src/ports/', '^src/observability/', '^src/brokers/$1/'],
+      },
     },
-    layer('http', ['http/', 'services/', 'domain/', 'ports/', 'observability/', 'config/schema'], 'http: services and domain types'),
+    layer(
+      'http',
+      ['http/', 'services/', 'domain/', 'ports/', 'observability/', 'config/schema'],
+      'http: services and domain types',
+    ),
     {
       name: 'nobody-imports-main',
+      comment: 'the composition root is imported only by the CLI entry point (serve, migrate, user, apikey)',
       severity: 'error',
-      from: {},
+      from: { pathNot: '^src/cli/' },
       to: { path: '^src/main\\.ts$' },
     },
     { name: 'no-circular', severity: 'error', from: { path: '^src/' }, to: { circular: true } },
@@ -46,7 +65,10 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+    },
     exclude: { path: '\\.test\\.ts$' },
   },
 };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { PaperBroker } from './brokers/paper/paper.adapter.js';
-import { MarketSimulator } from './brokers/paper/market/simulator.js';
+import { MarketSimulator } from './brokers/paper/market/market-simulator.js';
 import type { Config } from './config/schema.js';
 import { BundledInstruments, buildInstrumentMaster } from './domain/instruments/index.js';
 import { istDate, istEpoch } from './domain/market-calendar.js';
@@ -60,6 +60,7 @@ export interface Runtime {
   readonly reconciliation: ReconciliationService;
   readonly settlement: SettlementService;
   readonly market: MarketSimulator;
+  readonly instruments: BundledInstruments;
   readonly brokers: ReadonlyMap<string, Broker>;
   close(): Promise<void>;
 }
@@ -82,11 +83,24 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   const market = new MarketSimulator({ seed: config.seed, instruments, clock });
   const state = new TradingState();
   const execution = new Execution(state, store, clock, log, options.onFatal ?? (() => undefined));
-  const paper = new PaperBroker(market, store, ids, clock, log.child({ component: 'paper' }), { sessions: () => config.trading.sessions });
+  const paper = new PaperBroker(market, store, ids, clock, log.child({ component: 'paper' }), {
+    sessions: () => config.trading.sessions,
+  });
   const brokers = new Map<string, Broker>([[paper.name, paper]]);
   for (const b of brokers.values()) b.onEvent((e) => execution.handle(e, b.name));
   const risk = new Risk(instruments, market, () => config.trading.leverage);
-  const orders = new OrderService(state, store, execution, risk, instruments, brokers, clock, ids, trading, log);
+  const orders = new OrderService(
+    state,
+    store,
+    execution,
+    risk,
+    instruments,
+    brokers,
+    clock,
+    ids,
+    trading,
+    log,
+  );
   const composite = new CompositeOrders(orders, state);
   const identity = new IdentityService(
     store,
@@ -126,6 +140,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     reconciliation: new ReconciliationService(state, execution, brokers, clock, log),
     settlement: new SettlementService(state, store, composite, clock, trading, systemContext, log),
     market,
+    instruments,
     brokers,
     async close() {
       for (const b of brokers.values()) await b.stop();
@@ -145,10 +160,14 @@ export interface Server {
 }
 
 /**
- * Starts everything and listens. Order: store, brokers, reconciliation (trading is only opened after
- * our books agree with the brokers), then HTTP.
+ * Builds the whole server without listening. Order: store, brokers, reconciliation (trading opens only
+ * after our books agree with the brokers), background jobs, then the HTTP app.
  */
-export async function startServer(config: Config, logger: PinoLogger, clock?: Clock): Promise<Server> {
+export async function buildServer(
+  config: Config,
+  logger: PinoLogger,
+  clock?: Clock,
+): Promise<Omit<Server, 'url'>> {
   let fatal = false;
   const runtime = await createRuntime(config, {
     logger,
@@ -168,10 +187,30 @@ export async function startServer(config: Config, logger: PinoLogger, clock?: Cl
   const guard = (what: string, p: () => Promise<unknown>) => () => {
     p().catch((e: unknown) => logger.error({ err: e }, `${what} failed`));
   };
-  timers.push(c.every(30_000, guard('reconciliation', () => runtime.reconciliation.reconcile())));
-  timers.push(c.every(60_000, guard('settlement', () => runtime.settlement.tick())));
-  timers.push(c.every(60_000, guard('api key usage flush', () => runtime.identity.flushUsage())));
-  timers.push(c.every(3_600_000, guard('idempotency prune', () => runtime.opened.store.pruneIdempotency(c.now()))));
+  timers.push(
+    c.every(
+      30_000,
+      guard('reconciliation', () => runtime.reconciliation.reconcile()),
+    ),
+  );
+  timers.push(
+    c.every(
+      60_000,
+      guard('settlement', () => runtime.settlement.tick()),
+    ),
+  );
+  timers.push(
+    c.every(
+      60_000,
+      guard('api key usage flush', () => runtime.identity.flushUsage()),
+    ),
+  );
+  timers.push(
+    c.every(
+      3_600_000,
+      guard('idempotency prune', () => runtime.opened.store.pruneIdempotency(c.now())),
+    ),
+  );
 
   const app = await buildApp({
     logger,
@@ -191,17 +230,15 @@ export async function startServer(config: Config, logger: PinoLogger, clock?: Cl
       } catch (e) {
         checks.database = { ok: false, detail: String(e) };
       }
-      checks.journal = fatal ? { ok: false, detail: 'a broker event could not be recorded; restart to reconcile' } : { ok: true };
+      checks.journal = fatal
+        ? { ok: false, detail: 'a broker event could not be recorded; restart to reconcile' }
+        : { ok: true };
       return { ok: Object.values(checks).every((x) => x.ok), checks };
     },
   });
-  await app.listen({ host: config.host, port: config.port });
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : config.port;
   return {
     app,
     runtime,
-    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     bootstrap,
     async close() {
       for (const t of timers) t();
@@ -210,6 +247,20 @@ export async function startServer(config: Config, logger: PinoLogger, clock?: Cl
       await runtime.close();
     },
   };
+}
+
+/** Builds the server and listens on the configured host and port. */
+export async function startServer(config: Config, logger: PinoLogger, clock?: Clock): Promise<Server> {
+  const server = await buildServer(config, logger, clock);
+  try {
+    await server.app.listen({ host: config.host, port: config.port });
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+  const addr = server.app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  return { ...server, url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}` };
 }
 
 export { sandboxAccountId };

@@ -27,14 +27,16 @@ function print(json: boolean, value: unknown, human: string): void {
 }
 
 function parseRole(v: string): Role {
-  if (!(ROLES as readonly string[]).includes(v)) throw new InvalidArgumentError(`role must be one of ${ROLES.join(', ')}`);
+  if (!(ROLES as readonly string[]).includes(v))
+    throw new InvalidArgumentError(`role must be one of ${ROLES.join(', ')}`);
   return v as Role;
 }
 
 function parseScopes(v: string): Scope[] {
   const list = v.split(',').map((s) => s.trim());
   for (const s of list) {
-    if (!(SCOPES as readonly string[]).includes(s)) throw new InvalidArgumentError(`scopes must be among ${SCOPES.join(', ')}`);
+    if (!(SCOPES as readonly string[]).includes(s))
+      throw new InvalidArgumentError(`scopes must be among ${SCOPES.join(', ')}`);
   }
   return list as Scope[];
 }
@@ -61,7 +63,10 @@ async function serve(): Promise<void> {
   const logger = createLogger(cfg.logLevel);
   const server = await startServer(cfg, logger);
   if (server.bootstrap) process.stdout.write(banner(server.url, server.bootstrap));
-  logger.info({ url: server.url, store: server.runtime.opened.description, version: VERSION }, 'algogate listening');
+  logger.info(
+    { url: server.url, store: server.runtime.opened.description, version: VERSION },
+    'algogate listening',
+  );
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {
@@ -83,9 +88,14 @@ async function serve(): Promise<void> {
 }
 
 export function buildCli(): Command {
-  const program = new Command('algogate').description('Self-hosted algorithmic trading gateway (OpenAlgo API v1 compatible)').version(VERSION);
+  const program = new Command('algogate')
+    .description('Self-hosted algorithmic trading gateway (OpenAlgo API v1 compatible)')
+    .version(VERSION);
 
-  program.command('serve').description('start the server (config from ALGOGATE_* environment variables)').action(serve);
+  program
+    .command('serve')
+    .description('start the server (config from ALGOGATE_* environment variables)')
+    .action(serve);
 
   program
     .command('migrate')
@@ -110,15 +120,28 @@ export function buildCli(): Command {
     .option('--json', 'machine-readable output')
     .action(async (username: string, opts: { role: Role; password?: string; json?: boolean }) => {
       const out = await withRuntime((rt) => rt.identity.createUser(username, opts.role, opts.password));
-      print(opts.json === true, { id: out.user.id, username, role: out.user.role, password: out.password }, `created ${opts.role} ${username}\nPassword: ${out.password}`);
+      print(
+        opts.json === true,
+        { id: out.user.id, username, role: out.user.role, password: out.password },
+        `created ${opts.role} ${username}\nPassword: ${out.password}`,
+      );
     });
   user
     .command('list')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
       const users = await withRuntime((rt) => rt.opened.store.listUsers());
-      const rows = users.map((u) => ({ id: u.id, username: u.username, role: u.role, created_at: new Date(u.createdAt).toISOString() }));
-      print(opts.json === true, rows, rows.map((r) => `${r.username}\t${r.role}\t${r.created_at}`).join('\n'));
+      const rows = users.map((u) => ({
+        id: u.id,
+        username: u.username,
+        role: u.role,
+        created_at: new Date(u.createdAt).toISOString(),
+      }));
+      print(
+        opts.json === true,
+        rows,
+        rows.map((r) => `${r.username}\t${r.role}\t${r.created_at}`).join('\n'),
+      );
     });
 
   const apikey = program.command('apikey').description('manage API keys');
@@ -131,7 +154,11 @@ export function buildCli(): Command {
     .option('--json', 'machine-readable output')
     .action(async (opts: { user: string; name: string; scopes: Scope[]; json?: boolean }) => {
       const k = await withRuntime((rt) => rt.identity.createApiKey(opts.user, opts.name, opts.scopes));
-      print(opts.json === true, { id: k.id, key: k.key, user: opts.user, scopes: opts.scopes }, `API key id: ${k.id}\nAPI key: ${k.key}`);
+      print(
+        opts.json === true,
+        { id: k.id, key: k.key, user: opts.user, scopes: opts.scopes },
+        `API key id: ${k.id}\nAPI key: ${k.key}`,
+      );
     });
   apikey
     .command('list')
@@ -151,7 +178,12 @@ export function buildCli(): Command {
       print(
         opts.json === true,
         rows,
-        rows.map((r) => `${r.id}\t${r.name}\t${r.prefix}...\t${r.scopes.join(',')}\t${r.revoked ? 'revoked' : 'active'}`).join('\n'),
+        rows
+          .map(
+            (r) =>
+              `${r.id}\t${r.name}\t${r.prefix}...\t${r.scopes.join(',')}\t${r.revoked ? 'revoked' : 'active'}`,
+          )
+          .join('\n'),
       );
     });
   apikey

@@ -67,7 +67,12 @@ export interface FundsView {
  * `cash` is settled money (capital plus settled P&L minus holdings bought); today's realized P&L and
  * blocked margin adjust what is available now.
  */
-export function fundsView(cash: Fixed, realizedToday: Fixed, unrealized: Fixed, usedMargin: Fixed): FundsView {
+export function fundsView(
+  cash: Fixed,
+  realizedToday: Fixed,
+  unrealized: Fixed,
+  usedMargin: Fixed,
+): FundsView {
   return {
     availableCash: cash + realizedToday - usedMargin,
     collateral: 0,

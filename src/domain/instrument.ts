@@ -34,7 +34,12 @@ export const DERIVATIVE_EXCHANGES: ReadonlySet<Exchange> = new Set([
   'CRYPTO',
 ]);
 /** Index "exchanges": quotable, never tradable. */
-export const INDEX_EXCHANGES: ReadonlySet<Exchange> = new Set(['NSE_INDEX', 'BSE_INDEX', 'MCX_INDEX', 'GLOBAL_INDEX']);
+export const INDEX_EXCHANGES: ReadonlySet<Exchange> = new Set([
+  'NSE_INDEX',
+  'BSE_INDEX',
+  'MCX_INDEX',
+  'GLOBAL_INDEX',
+]);
 
 export const INSTRUMENT_TYPES = ['EQ', 'INDEX', 'FUT', 'CE', 'PE'] as const;
 export type InstrumentType = (typeof INSTRUMENT_TYPES)[number];

@@ -14,6 +14,14 @@ describe('order status machine', () => {
 
   it('maps every status to an OpenAlgo status string', () => {
     const wire = new Set(ORDER_STATUSES.map(wireStatus));
-    expect([...wire].sort()).toEqual(['cancelled', 'complete', 'expired', 'open', 'pending', 'rejected', 'trigger pending']);
+    expect([...wire].sort()).toEqual([
+      'cancelled',
+      'complete',
+      'expired',
+      'open',
+      'pending',
+      'rejected',
+      'trigger pending',
+    ]);
   });
 });

@@ -32,7 +32,12 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['complete', 'cancelled', 'rejected', 'expired']);
+export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set([
+  'complete',
+  'cancelled',
+  'rejected',
+  'expired',
+]);
 
 const LIVE: readonly OrderStatus[] = ['trigger_pending', 'open', 'partially_filled'];
 const ENDS: readonly OrderStatus[] = ['complete', 'cancelled', 'rejected', 'expired'];

@@ -37,21 +37,25 @@ describe('position netting', () => {
       price: fc.integer({ min: 1, max: 200_000 }).map((t) => t * 500),
     });
     fc.assert(
-      fc.property(fc.array(fill, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 200_000 }), (fills, mark) => {
-        let p = start();
-        let cash = 0;
-        let net = 0;
-        for (const f of fills) {
-          p = applyFill(p, f);
-          cash += (f.action === 'BUY' ? -1 : 1) * f.price * f.quantity;
-          net += f.action === 'BUY' ? f.quantity : -f.quantity;
-        }
-        const markPrice = mark * 500;
-        expect(p.netQuantity).toBe(net);
-        const total = p.realizedPnl + unrealizedPnl(p, markPrice);
-        // Proportional cost removal rounds once per partial close: at most 1 unit each.
-        expect(Math.abs(total - (cash + net * markPrice))).toBeLessThanOrEqual(fills.length);
-      }),
+      fc.property(
+        fc.array(fill, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 200_000 }),
+        (fills, mark) => {
+          let p = start();
+          let cash = 0;
+          let net = 0;
+          for (const f of fills) {
+            p = applyFill(p, f);
+            cash += (f.action === 'BUY' ? -1 : 1) * f.price * f.quantity;
+            net += f.action === 'BUY' ? f.quantity : -f.quantity;
+          }
+          const markPrice = mark * 500;
+          expect(p.netQuantity).toBe(net);
+          const total = p.realizedPnl + unrealizedPnl(p, markPrice);
+          // Proportional cost removal rounds once per partial close: at most 1 unit each.
+          expect(Math.abs(total - (cash + net * markPrice))).toBeLessThanOrEqual(fills.length);
+        },
+      ),
     );
   });
 });

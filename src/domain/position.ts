@@ -38,7 +38,12 @@ export interface Position {
   readonly sellValue: Fixed;
 }
 
-export function emptyPosition(accountId: string, exchange: Exchange, symbol: string, product: Product): Position {
+export function emptyPosition(
+  accountId: string,
+  exchange: Exchange,
+  symbol: string,
+  product: Product,
+): Position {
   return {
     accountId,
     exchange,

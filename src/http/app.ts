@@ -1,5 +1,5 @@
 // buildApp: the Fastify application with every plugin and route; never listens, never reads env.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { CompositeOrders } from '../services/composite-orders.js';
 import type { IdempotencyService } from '../services/idempotency.service.js';
@@ -40,25 +40,29 @@ function normaliseCase(value: unknown): void {
     const v = obj[f];
     if (typeof v === 'string') obj[f] = v.trim().toUpperCase();
   }
-  for (const nested of ['orders', 'positions', 'legs']) if (Array.isArray(obj[nested])) normaliseCase(obj[nested]);
+  for (const nested of ['orders', 'positions', 'legs'])
+    if (Array.isArray(obj[nested])) normaliseCase(obj[nested]);
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    loggerInstance: deps.logger,
     disableRequestLogging: true,
     bodyLimit: deps.bodyLimit,
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
     requestIdLogLabel: 'requestId',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    ajv: { customOptions: { coerceTypes: true, useDefaults: true, removeAdditional: false, allErrors: false } },
+    ajv: {
+      customOptions: { coerceTypes: true, useDefaults: true, removeAdditional: false, allErrors: false },
+    },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
   registerRequestId(app);
   registerErrorHandler(app);
   app.addHook('onResponse', (request, reply, done) => {
-    if (reply.statusCode >= 500) request.log.warn({ url: request.url, status: reply.statusCode }, 'request failed');
+    if (reply.statusCode >= 500)
+      request.log.warn({ url: request.url, status: reply.statusCode }, 'request failed');
     done();
   });
 

@@ -26,7 +26,8 @@ class Sequence {
 }
 
 export function timeIds(clock: Clock, instance = 0): IdGenerator {
-  if (!Number.isInteger(instance) || instance < 0 || instance > 9) throw new RangeError('instance must be 0-9');
+  if (!Number.isInteger(instance) || instance < 0 || instance > 9)
+    throw new RangeError('instance must be 0-9');
   const orders = new Sequence(clock, instance);
   const trades = new Sequence(clock, instance);
   return {

@@ -34,7 +34,8 @@ export interface BrokerModify {
 export interface BrokerOrderSnapshot {
   readonly clientOrderId: string;
   readonly brokerOrderId: string;
-  readonly status: 'open' | 'trigger_pending' | 'partially_filled' | 'complete' | 'cancelled' | 'rejected' | 'expired';
+  readonly status:
+    'open' | 'trigger_pending' | 'partially_filled' | 'complete' | 'cancelled' | 'rejected' | 'expired';
   readonly quantity: number;
   readonly filledQuantity: number;
   readonly rejectionReason: string | null;
@@ -58,7 +59,12 @@ export type BrokerEvent =
       readonly triggerPending: boolean;
       readonly at: number;
     }
-  | { readonly type: 'triggered'; readonly clientOrderId: string; readonly brokerOrderId: string; readonly at: number }
+  | {
+      readonly type: 'triggered';
+      readonly clientOrderId: string;
+      readonly brokerOrderId: string;
+      readonly at: number;
+    }
   | ({ readonly type: 'fill' } & BrokerTrade)
   | {
       readonly type: 'modified';

@@ -91,15 +91,36 @@ export class CompositeOrders {
       const open = p.netQuantity + pending;
       if (open === 0 || Math.sign(open) !== Math.sign(p.netQuantity)) continue;
       const qty = Math.min(Math.abs(mine), Math.abs(open));
-      legs.push(this.marketLeg(strategy, p.exchange, p.symbol, p.product, p.netQuantity > 0 ? 'SELL' : 'BUY', qty));
+      legs.push(
+        this.marketLeg(strategy, p.exchange, p.symbol, p.product, p.netQuantity > 0 ? 'SELL' : 'BUY', qty),
+      );
     }
     const closed: LegResult[] = [];
     for (const l of legs) closed.push(await this.leg(ctx, l));
     return { closed };
   }
 
-  private marketLeg(strategy: string, exchange: Exchange, symbol: string, product: Product, action: 'BUY' | 'SELL', quantity: number): OrderRequest {
-    return { strategy, exchange, symbol, product, action, quantity, priceType: 'MARKET', price: 0, triggerPrice: 0, disclosedQuantity: 0, validity: 'DAY' };
+  private marketLeg(
+    strategy: string,
+    exchange: Exchange,
+    symbol: string,
+    product: Product,
+    action: 'BUY' | 'SELL',
+    quantity: number,
+  ): OrderRequest {
+    return {
+      strategy,
+      exchange,
+      symbol,
+      product,
+      action,
+      quantity,
+      priceType: 'MARKET',
+      price: 0,
+      triggerPrice: 0,
+      disclosedQuantity: 0,
+      validity: 'DAY',
+    };
   }
 
   /** BUY legs first (they free margin for hedged SELLs), then SELL legs; one failure does not stop others. */
@@ -114,7 +135,10 @@ export class CompositeOrders {
   async split(ctx: TradingContext, req: OrderRequest, size: number): Promise<LegResult[]> {
     const children = Math.ceil(req.quantity / size);
     if (children > MAX_SPLIT_CHILDREN) {
-      throw new AppError('VALIDATION', `splitsize ${size} would create ${children} orders; the maximum is ${MAX_SPLIT_CHILDREN}`);
+      throw new AppError(
+        'VALIDATION',
+        `splitsize ${size} would create ${children} orders; the maximum is ${MAX_SPLIT_CHILDREN}`,
+      );
     }
     this.orders.instrument(req.exchange, req.symbol);
     const results: LegResult[] = [];

@@ -46,7 +46,8 @@ export class Execution {
   handle(event: BrokerEvent, broker: string): void {
     const changes = this.apply(event, broker);
     if (changes.length === 0) return;
-    this.persist(event.clientOrderId, changes);
+    // Failures are handled inside persist (fatal path); callers wait through settled().
+    this.persist(event.clientOrderId, changes).catch(() => undefined);
   }
 
   /** Commits changes of one order, keeping their order, and notifies listeners once durable. */
@@ -196,7 +197,11 @@ export class Execution {
     this.state.setPosition(book, position);
     this.state.addFill(fill);
     return [
-      ...this.commitOrder(next, 'fill', { trade_id: trade.tradeId, quantity: trade.quantity, price: trade.price }),
+      ...this.commitOrder(next, 'fill', {
+        trade_id: trade.tradeId,
+        quantity: trade.quantity,
+        price: trade.price,
+      }),
       { kind: 'fill', fill },
       { kind: 'position', position },
     ];

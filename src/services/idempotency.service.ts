@@ -73,12 +73,18 @@ export class IdempotencyService {
           throw e;
         }
         await this.store.commit([
-          { kind: 'idempotency_done', record: { ...claim, state: 'done', statusCode: outcome.statusCode, responseBody: outcome.body } },
+          {
+            kind: 'idempotency_done',
+            record: { ...claim, state: 'done', statusCode: outcome.statusCode, responseBody: outcome.body },
+          },
         ]);
         return { ...outcome, replayed: false };
       }
       await this.store.commit([
-        { kind: 'idempotency_done', record: { ...claim, state: 'done', statusCode: response.statusCode, responseBody: response.body } },
+        {
+          kind: 'idempotency_done',
+          record: { ...claim, state: 'done', statusCode: response.statusCode, responseBody: response.body },
+        },
       ]);
       return { ...response, replayed: false };
     } finally {
@@ -102,8 +108,13 @@ export class IdempotencyService {
 
   private conflict(sameFingerprint: boolean): AppError {
     return sameFingerprint
-      ? new AppError('IDEMPOTENCY_IN_FLIGHT', 'a request with this idempotency key is still being processed; retry shortly')
-      : new AppError('IDEMPOTENCY_MISMATCH', 'this idempotency key was already used with a different request body');
+      ? new AppError(
+          'IDEMPOTENCY_IN_FLIGHT',
+          'a request with this idempotency key is still being processed; retry shortly',
+        )
+      : new AppError(
+          'IDEMPOTENCY_MISMATCH',
+          'this idempotency key was already used with a different request body',
+        );
   }
 }
-

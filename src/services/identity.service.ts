@@ -3,7 +3,15 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { IdGenerator } from '../ports/id-generator.js';
-import type { AccountRecord, ApiKeyRecord, IdentityStore, Role, Scope, TradingStore, UserRecord } from '../ports/store.js';
+import type {
+  AccountRecord,
+  ApiKeyRecord,
+  IdentityStore,
+  Role,
+  Scope,
+  TradingStore,
+  UserRecord,
+} from '../ports/store.js';
 import type { TradingContext } from './context.js';
 import type { TradingState } from './trading-state.js';
 
@@ -56,11 +64,16 @@ export class IdentityService {
     return createHmac('sha256', this.pepper).update(key).digest('hex');
   }
 
-  async createUser(username: string, role: Role, password?: string): Promise<{ user: UserRecord; password: string }> {
+  async createUser(
+    username: string,
+    role: Role,
+    password?: string,
+  ): Promise<{ user: UserRecord; password: string }> {
     if (!/^[A-Za-z0-9_.-]{3,64}$/.test(username)) {
       throw new AppError('VALIDATION', 'username must be 3-64 characters of letters, digits, _ . -');
     }
-    if (await this.identity.findUserByName(username)) throw new AppError('CONFLICT', `user ${username} already exists`);
+    if (await this.identity.findUserByName(username))
+      throw new AppError('CONFLICT', `user ${username} already exists`);
     const pw = password ?? randomBytes(12).toString('base64url');
     if (pw.length < 8) throw new AppError('VALIDATION', 'password must be at least 8 characters');
     const user: UserRecord = {
@@ -79,13 +92,22 @@ export class IdentityService {
   private async ensureAccounts(userId: string): Promise<void> {
     for (const accountId of [userId, sandboxAccountId(userId)]) {
       if (this.state.book(accountId)) continue;
-      const account: AccountRecord = { accountId, userId, cash: this.startingCapital() * 10_000, settledDay: this.todayIst() };
+      const account: AccountRecord = {
+        accountId,
+        userId,
+        cash: this.startingCapital() * 10_000,
+        settledDay: this.todayIst(),
+      };
       await this.trading.commit([{ kind: 'account', account }]);
       this.state.ensureBook(account);
     }
   }
 
-  async createApiKey(username: string, name = 'default', scopes: readonly Scope[] = ['read', 'trade']): Promise<CreatedKey> {
+  async createApiKey(
+    username: string,
+    name = 'default',
+    scopes: readonly Scope[] = ['read', 'trade'],
+  ): Promise<CreatedKey> {
     const user = await this.identity.findUserByName(username);
     if (!user) throw new AppError('NOT_FOUND', `user ${username} not found`);
     const key = randomBytes(32).toString('hex');
@@ -135,7 +157,8 @@ export class IdentityService {
       }
       const user = await this.identity.findUserById(key.userId);
       if (!user) throw new AppError('INVALID_API_KEY', 'Invalid openalgo apikey');
-      if (!this.analyze.has(user.id)) this.analyze.set(user.id, (await this.identity.getSettings(user.id)).analyzeMode);
+      if (!this.analyze.has(user.id))
+        this.analyze.set(user.id, (await this.identity.getSettings(user.id)).analyzeMode);
       principal = { key, user };
       this.cache.set(hash, { principal, until: now + KEY_CACHE_TTL_MS });
     }

@@ -78,7 +78,10 @@ export class OrderService {
   private checkSession(inst: Instrument): void {
     if (this.config().sessions === 'always') return;
     if (!isOpen(inst.exchange, this.clock.now())) {
-      throw new AppError('MARKET_CLOSED', `${inst.exchange} is closed now; orders are accepted during market hours`);
+      throw new AppError(
+        'MARKET_CLOSED',
+        `${inst.exchange} is closed now; orders are accepted during market hours`,
+      );
     }
   }
 
@@ -117,7 +120,9 @@ export class OrderService {
     // before any broker call; if the write fails, the order never existed.
     this.state.putOrder(intent);
     try {
-      await this.execution.persist(intent.orderId, [orderChange(intent, 'created', { ...this.describe(intent) })]);
+      await this.execution.persist(intent.orderId, [
+        orderChange(intent, 'created', { ...this.describe(intent) }),
+      ]);
     } catch (e) {
       this.state.removeOrder(intent);
       throw new AppError('STORE_UNAVAILABLE', `order not placed: could not record it (${String(e)})`);
@@ -142,7 +147,13 @@ export class OrderService {
     try {
       const ack = await withTimeout(broker.placeOrder(request), this.config().brokerTimeoutMs, 'placeorder');
       this.execution.handle(
-        { type: 'accepted', clientOrderId: intent.orderId, brokerOrderId: ack.brokerOrderId, triggerPending: false, at: this.clock.now() },
+        {
+          type: 'accepted',
+          clientOrderId: intent.orderId,
+          brokerOrderId: ack.brokerOrderId,
+          triggerPending: false,
+          at: this.clock.now(),
+        },
         broker.name,
       );
     } catch (e) {
@@ -194,20 +205,39 @@ export class OrderService {
   /** Finds an order of this account (memory first, then the store for older days). */
   async get(ctx: TradingContext, orderId: string): Promise<Order> {
     const o = this.state.findOrder(orderId) ?? (await this.store.findOrder(orderId));
-    if (!o || o.accountId !== ctx.accountId) throw new AppError('ORDER_NOT_FOUND', `order ${orderId} not found`);
+    if (!o || o.accountId !== ctx.accountId)
+      throw new AppError('ORDER_NOT_FOUND', `order ${orderId} not found`);
     return o;
   }
 
   async modify(ctx: TradingContext, m: ModifyRequest): Promise<Order> {
     const order = await this.get(ctx, m.orderId);
-    if (!isWorking(order) || order.status === 'pending_submit' || order.status === 'unknown' || order.brokerOrderId === null) {
-      throw new AppError('ORDER_NOT_MODIFIABLE', `order ${m.orderId} is ${order.status.replace('_', ' ')} and cannot be modified`);
+    if (
+      !isWorking(order) ||
+      order.status === 'pending_submit' ||
+      order.status === 'unknown' ||
+      order.brokerOrderId === null
+    ) {
+      throw new AppError(
+        'ORDER_NOT_MODIFIABLE',
+        `order ${m.orderId} is ${order.status.replace('_', ' ')} and cannot be modified`,
+      );
     }
     const inst = this.instrument(order.exchange, order.symbol);
-    const req: OrderRequest = { ...order, quantity: m.quantity, priceType: m.priceType, price: m.price, triggerPrice: m.triggerPrice, disclosedQuantity: m.disclosedQuantity };
+    const req: OrderRequest = {
+      ...order,
+      quantity: m.quantity,
+      priceType: m.priceType,
+      price: m.price,
+      triggerPrice: m.triggerPrice,
+      disclosedQuantity: m.disclosedQuantity,
+    };
     validateOrderRequest(req, inst);
     if (m.quantity < order.filledQuantity) {
-      throw new AppError('VALIDATION', `quantity ${m.quantity} is below the ${order.filledQuantity} already filled`);
+      throw new AppError(
+        'VALIDATION',
+        `quantity ${m.quantity} is below the ${order.filledQuantity} already filled`,
+      );
     }
     const broker = this.broker(order.broker);
     await this.call(
@@ -227,10 +257,16 @@ export class OrderService {
   async cancel(ctx: TradingContext, orderId: string): Promise<Order> {
     const order = await this.get(ctx, orderId);
     if (!isWorking(order)) {
-      throw new AppError('ORDER_NOT_CANCELLABLE', `order ${orderId} is already ${order.status} and cannot be cancelled`);
+      throw new AppError(
+        'ORDER_NOT_CANCELLABLE',
+        `order ${orderId} is already ${order.status} and cannot be cancelled`,
+      );
     }
     if (order.brokerOrderId === null) {
-      throw new AppError('ORDER_NOT_CANCELLABLE', `order ${orderId} is still being confirmed by the broker; retry shortly`);
+      throw new AppError(
+        'ORDER_NOT_CANCELLABLE',
+        `order ${orderId} is still being confirmed by the broker; retry shortly`,
+      );
     }
     await this.call(this.broker(order.broker).cancelOrder(order.brokerOrderId), 'cancelorder');
     await this.execution.settled(orderId);
@@ -238,7 +274,9 @@ export class OrderService {
   }
 
   /** Cancels every working order of the account. */
-  async cancelAll(ctx: TradingContext): Promise<{ cancelled: string[]; failed: { orderid: string; reason: string }[] }> {
+  async cancelAll(
+    ctx: TradingContext,
+  ): Promise<{ cancelled: string[]; failed: { orderid: string; reason: string }[] }> {
     const book = this.state.book(ctx.accountId);
     const ids = book ? [...book.working] : [];
     const cancelled: string[] = [];
@@ -259,7 +297,10 @@ export class OrderService {
       return await withTimeout(p, this.config().brokerTimeoutMs, what);
     } catch (e) {
       if (e instanceof BrokerError) {
-        throw new AppError(e.kind === 'rejected' ? 'BROKER_REJECTED' : 'BROKER_UNAVAILABLE', `${what} failed: ${e.message}`);
+        throw new AppError(
+          e.kind === 'rejected' ? 'BROKER_REJECTED' : 'BROKER_UNAVAILABLE',
+          `${what} failed: ${e.message}`,
+        );
       }
       throw e;
     }

@@ -23,6 +23,8 @@ export interface MarginLeg {
   readonly triggerPrice: Fixed;
 }
 
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export class PortfolioService {
   constructor(
     private readonly state: TradingState,
@@ -48,11 +50,15 @@ export class PortfolioService {
 
   /** Positions with a quantity or with activity today. */
   positions(ctx: TradingContext): Position[] {
-    return [...this.book(ctx).positions.values()].filter((p) => p.netQuantity !== 0 || p.buyQuantity + p.sellQuantity > 0);
+    return [...this.book(ctx).positions.values()]
+      .filter((p) => p.netQuantity !== 0 || p.buyQuantity + p.sellQuantity > 0)
+      .sort((a, b) => cmp(a.exchange, b.exchange) || cmp(a.symbol, b.symbol) || cmp(a.product, b.product));
   }
 
   holdings(ctx: TradingContext): Holding[] {
-    return [...this.book(ctx).holdings.values()];
+    return [...this.book(ctx).holdings.values()].sort(
+      (a, b) => cmp(a.exchange, b.exchange) || cmp(a.symbol, b.symbol),
+    );
   }
 
   openQuantity(ctx: TradingContext, exchange: Exchange, symbol: string, product: Product): number {
@@ -71,7 +77,8 @@ export class PortfolioService {
   margin(legs: readonly MarginLeg[]): { total: Fixed; perLeg: Fixed[] } {
     const perLeg = legs.map((l) => {
       const inst = this.instruments.get(l.exchange, l.symbol);
-      if (!inst) throw new AppError('SYMBOL_NOT_FOUND', `symbol ${l.symbol} not found on exchange ${l.exchange}`);
+      if (!inst)
+        throw new AppError('SYMBOL_NOT_FOUND', `symbol ${l.symbol} not found on exchange ${l.exchange}`);
       const price = this.risk.referencePrice(l);
       if (price <= 0) throw new AppError('VALIDATION', `no price for ${l.exchange}:${l.symbol}`);
       return marginFor(this.leverage(), inst, l.action, l.product, l.quantity, price);

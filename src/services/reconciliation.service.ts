@@ -56,7 +56,10 @@ export class ReconciliationService {
         if (outcome.changed) resolved++;
       } catch (e) {
         failures++;
-        this.log.warn({ err: e, orderId: o.orderId }, 'reconciliation could not reach the broker; will retry');
+        this.log.warn(
+          { err: e, orderId: o.orderId },
+          'reconciliation could not reach the broker; will retry',
+        );
       }
     }
     const report = { checked: orders.length, resolved, rejectedUnknownToBroker, fillsApplied, failures };
@@ -64,23 +67,39 @@ export class ReconciliationService {
     return report;
   }
 
-  private async reconcileOne(o: Order, broker: Broker): Promise<{ changed: boolean; fills: number; unknownToBroker: boolean }> {
+  private async reconcileOne(
+    o: Order,
+    broker: Broker,
+  ): Promise<{ changed: boolean; fills: number; unknownToBroker: boolean }> {
     const snap = await broker.findOrder(o.orderId);
     if (!snap) {
       if (o.status !== 'pending_submit' && o.status !== 'unknown') {
-        this.log.error({ orderId: o.orderId, status: o.status }, 'broker lost a working order; needs an operator');
+        this.log.error(
+          { orderId: o.orderId, status: o.status },
+          'broker lost a working order; needs an operator',
+        );
         return { changed: false, fills: 0, unknownToBroker: false };
       }
       // Never acknowledged and the venue has never seen it: it is safe to call it rejected.
-      const next = transition(o, 'rejected', this.clock.now(), { rejectionReason: 'not received by the broker (reconciled)' });
+      const next = transition(o, 'rejected', this.clock.now(), {
+        rejectionReason: 'not received by the broker (reconciled)',
+      });
       this.state.putOrder(next);
-      await this.execution.persist(o.orderId, [orderChange(next, 'rejected', { reason: next.rejectionReason })]);
+      await this.execution.persist(o.orderId, [
+        orderChange(next, 'rejected', { reason: next.rejectionReason }),
+      ]);
       return { changed: true, fills: 0, unknownToBroker: true };
     }
     const at = this.clock.now();
     const before = this.state.findOrder(o.orderId);
     this.execution.handle(
-      { type: 'accepted', clientOrderId: o.orderId, brokerOrderId: snap.brokerOrderId, triggerPending: snap.status === 'trigger_pending', at },
+      {
+        type: 'accepted',
+        clientOrderId: o.orderId,
+        brokerOrderId: snap.brokerOrderId,
+        triggerPending: snap.status === 'trigger_pending',
+        at,
+      },
       broker.name,
     );
     let fills = 0;
@@ -95,7 +114,13 @@ export class ReconciliationService {
       const current = this.state.findOrder(o.orderId);
       if (current && isWorking(current)) {
         this.execution.handle(
-          { type: snap.status, clientOrderId: o.orderId, brokerOrderId: snap.brokerOrderId, reason: snap.rejectionReason ?? `${snap.status} at the broker (reconciled)`, at },
+          {
+            type: snap.status,
+            clientOrderId: o.orderId,
+            brokerOrderId: snap.brokerOrderId,
+            reason: snap.rejectionReason ?? `${snap.status} at the broker (reconciled)`,
+            at,
+          },
           broker.name,
         );
       }

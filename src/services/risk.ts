@@ -17,7 +17,9 @@ export class Risk {
   ) {}
 
   /** The price margin is computed at: the limit price, else the touch on the order's side, else LTP. */
-  referencePrice(req: Pick<OrderRequest, 'exchange' | 'symbol' | 'action' | 'price' | 'triggerPrice' | 'priceType'>): Fixed {
+  referencePrice(
+    req: Pick<OrderRequest, 'exchange' | 'symbol' | 'action' | 'price' | 'triggerPrice' | 'priceType'>,
+  ): Fixed {
     if (req.priceType === 'LIMIT' || req.priceType === 'SL') return req.price;
     if (req.priceType === 'SL-M') return req.triggerPrice;
     const q = this.market.quote(req.exchange, req.symbol);
@@ -37,13 +39,21 @@ export class Risk {
       if (p.netQuantity === 0) continue;
       const inst = this.instruments.get(p.exchange, p.symbol);
       if (!inst) continue;
-      used += marginFor(this.leverage(), inst, p.netQuantity > 0 ? 'BUY' : 'SELL', p.product, Math.abs(p.netQuantity), averagePrice(p));
+      used += marginFor(
+        this.leverage(),
+        inst,
+        p.netQuantity > 0 ? 'BUY' : 'SELL',
+        p.product,
+        Math.abs(p.netQuantity),
+        averagePrice(p),
+      );
     }
     for (const id of book.working) {
       const o = book.orders.get(id);
       if (!o) continue;
       const inst = this.instruments.get(o.exchange, o.symbol);
-      if (inst && !this.reduces(book, o, o.quantity - o.filledQuantity, id)) used += this.orderMargin(o, inst);
+      if (inst && !this.reduces(book, o, o.quantity - o.filledQuantity, id))
+        used += this.orderMargin(o, inst);
     }
     return used;
   }
@@ -62,16 +72,27 @@ export class Risk {
   }
 
   /** True when the order only reduces the existing position (after other working orders on it). */
-  private reduces(book: AccountBook, o: Pick<Order, 'exchange' | 'symbol' | 'product' | 'action'>, qty: number, skip?: string): boolean {
+  private reduces(
+    book: AccountBook,
+    o: Pick<Order, 'exchange' | 'symbol' | 'product' | 'action'>,
+    qty: number,
+    skip?: string,
+  ): boolean {
     const pos = book.positions.get(`${book.accountId}|${o.exchange}|${o.symbol}|${o.product}`);
     const net = pos?.netQuantity ?? 0;
-    if (net === 0 || (net > 0) === (o.action === 'BUY')) return false;
+    if (net === 0 || net > 0 === (o.action === 'BUY')) return false;
     // Other working orders on the same side consume the same position first.
     let sameSide = 0;
     for (const id of book.working) {
       if (id === skip) continue;
       const w = book.orders.get(id);
-      if (w && w.exchange === o.exchange && w.symbol === o.symbol && w.product === o.product && w.action === o.action) {
+      if (
+        w &&
+        w.exchange === o.exchange &&
+        w.symbol === o.symbol &&
+        w.product === o.product &&
+        w.action === o.action
+      ) {
         sameSide += pendingQuantity(w);
       }
     }
@@ -83,7 +104,11 @@ export class Risk {
     if (req.product === 'CNC' && req.action === 'SELL') this.checkHoldings(book, req);
     if (this.reduces(book, req, req.quantity)) return;
     const price = this.referencePrice(req);
-    if (price <= 0) throw new AppError('VALIDATION', `no market price for ${req.exchange}:${req.symbol}; send a LIMIT order`);
+    if (price <= 0)
+      throw new AppError(
+        'VALIDATION',
+        `no market price for ${req.exchange}:${req.symbol}; send a LIMIT order`,
+      );
     const required = marginFor(this.leverage(), inst, req.action, req.product, req.quantity, price);
     const available = this.funds(book).availableCash;
     if (required > available) {
@@ -101,7 +126,13 @@ export class Risk {
     let pendingSells = 0;
     for (const id of book.working) {
       const w = book.orders.get(id);
-      if (w && w.exchange === req.exchange && w.symbol === req.symbol && w.product === 'CNC' && w.action === 'SELL') {
+      if (
+        w &&
+        w.exchange === req.exchange &&
+        w.symbol === req.symbol &&
+        w.product === 'CNC' &&
+        w.action === 'SELL'
+      ) {
         pendingSells += pendingQuantity(w);
       }
     }

@@ -64,7 +64,10 @@ export class SettlementService {
             },
           ]);
         } catch (e) {
-          this.log.error({ err: e, accountId: book.accountId, symbol: p.symbol }, 'MIS auto square-off failed');
+          this.log.error(
+            { err: e, accountId: book.accountId, symbol: p.symbol },
+            'MIS auto square-off failed',
+          );
         }
       }
       this.log.info({ accountId: book.accountId, positions: due.length }, 'MIS positions squared off');
@@ -85,7 +88,13 @@ export class SettlementService {
       let carryCost = p.openCost;
       if (p.product === 'CNC' && p.netQuantity !== 0) {
         const key = holdingKey(p.exchange, p.symbol);
-        const h = holdings.get(key) ?? { accountId: book.accountId, exchange: p.exchange, symbol: p.symbol, quantity: 0, cost: 0 };
+        const h = holdings.get(key) ?? {
+          accountId: book.accountId,
+          exchange: p.exchange,
+          symbol: p.symbol,
+          quantity: 0,
+          cost: 0,
+        };
         let next: Holding;
         if (p.netQuantity > 0) {
           cash -= p.openCost;
@@ -101,7 +110,11 @@ export class SettlementService {
         carryQty = 0;
         carryCost = 0;
       }
-      const carried = { ...emptyPosition(p.accountId, p.exchange, p.symbol, p.product), netQuantity: carryQty, openCost: carryCost };
+      const carried = {
+        ...emptyPosition(p.accountId, p.exchange, p.symbol, p.product),
+        netQuantity: carryQty,
+        openCost: carryCost,
+      };
       changes.push({ kind: 'position', position: carried });
     }
     const account = { ...book.account, cash, settledDay: today };

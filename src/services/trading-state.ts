@@ -96,8 +96,16 @@ export class TradingState {
     b.strategyNet.set(key, (b.strategyNet.get(key) ?? 0) + signedQuantity(fill.action, fill.quantity));
   }
 
-  position(b: AccountBook, exchange: Instrument['exchange'], symbol: string, product: Order['product']): Position {
-    return b.positions.get(positionKey(b.accountId, exchange, symbol, product)) ?? emptyPosition(b.accountId, exchange, symbol, product);
+  position(
+    b: AccountBook,
+    exchange: Instrument['exchange'],
+    symbol: string,
+    product: Order['product'],
+  ): Position {
+    return (
+      b.positions.get(positionKey(b.accountId, exchange, symbol, product)) ??
+      emptyPosition(b.accountId, exchange, symbol, product)
+    );
   }
 
   setPosition(b: AccountBook, p: Position): void {
@@ -119,7 +127,8 @@ export class TradingState {
   /** Loads books from the store: accounts, holdings, positions, today's and working orders, fills. */
   async load(store: TradingStore, dayStartMs: number): Promise<void> {
     for (const a of await store.loadAccounts()) this.ensureBook(a);
-    for (const h of await store.loadHoldings()) this.books.get(h.accountId)?.holdings.set(holdingKey(h.exchange, h.symbol), h);
+    for (const h of await store.loadHoldings())
+      this.books.get(h.accountId)?.holdings.set(holdingKey(h.exchange, h.symbol), h);
     for (const p of await store.loadPositions()) {
       const b = this.books.get(p.accountId);
       if (b) this.setPosition(b, p);

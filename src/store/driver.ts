@@ -51,8 +51,10 @@ export function openSqlite(file: string, sync: SqliteSync = 'FULL'): SqlDriver {
     return stmt;
   };
   const exec: SqlExecutor = {
-    all: <T>(sql: string, params: readonly unknown[] = []) => Promise.resolve(prepare(sql).all(...params) as T[]),
-    run: (sql: string, params: readonly unknown[] = []) => Promise.resolve(prepare(sql).run(...params).changes),
+    all: <T>(sql: string, params: readonly unknown[] = []) =>
+      Promise.resolve(prepare(sql).all(...params) as T[]),
+    run: (sql: string, params: readonly unknown[] = []) =>
+      Promise.resolve(prepare(sql).run(...params).changes),
   };
   const serial = new Serial();
   let savepoints = 0;
@@ -117,6 +119,11 @@ function parseInt8(value: string): number {
   return n;
 }
 
+const defaultParser = pg.types.getTypeParser.bind(pg.types) as (oid: number) => (value: string) => unknown;
+/** BIGINT columns (money, quantities, timestamps) come back as numbers, refusing unsafe values. */
+const typeParser = ((oid: number) =>
+  oid === INT8_OID ? parseInt8 : defaultParser(oid)) as typeof pg.types.getTypeParser;
+
 export interface PgOptions {
   readonly connectionString: string;
   readonly max?: number;
@@ -129,10 +136,7 @@ export function openPostgres(options: PgOptions): SqlDriver {
     max: options.max ?? 10,
     connectionTimeoutMillis: 5_000,
     statement_timeout: options.statementTimeoutMs ?? 10_000,
-    types: {
-      getTypeParser: ((oid: number, format?: string) =>
-        oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-    },
+    types: { getTypeParser: typeParser },
   });
   // An idle client's network error must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);

@@ -46,7 +46,7 @@ export class GroupCommitter {
     this.flushing = true;
     const batch = this.queue;
     this.queue = [];
-    const outcomes: (unknown | null)[] = new Array<unknown>(batch.length).fill(null);
+    const outcomes: unknown[] = new Array<unknown>(batch.length).fill(null);
     try {
       await this.driver.transaction(async (tx) => {
         for (let i = 0; i < batch.length; i++) {

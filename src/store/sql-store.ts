@@ -23,9 +23,9 @@ import type { SqlDriver } from './driver.js';
 import { GroupCommitter } from './group-commit.js';
 
 type Row = Record<string, unknown>;
-const str = (v: unknown): string => String(v);
+const str = (v: unknown): string => (typeof v === 'string' ? v : String(v));
 const num = (v: unknown): number => Number(v);
-const optStr = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const optStr = (v: unknown): string | null => (v === null || v === undefined ? null : str(v));
 const optNum = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 function toOrder(r: Row): Order {
@@ -175,7 +175,9 @@ export class SqlStore implements TradingStore, VenueStore, IdentityStore {
   }
 
   async orderEvents(orderId: string): Promise<OrderEvent[]> {
-    const rows = await this.driver.all<Row>('SELECT * FROM order_events WHERE order_id = ? ORDER BY seq', [orderId]);
+    const rows = await this.driver.all<Row>('SELECT * FROM order_events WHERE order_id = ? ORDER BY seq', [
+      orderId,
+    ]);
     return rows.map((r) => ({
       orderId: str(r.order_id),
       seq: num(r.seq),
@@ -187,12 +189,16 @@ export class SqlStore implements TradingStore, VenueStore, IdentityStore {
   }
 
   async loadFills(sinceMs: number): Promise<Fill[]> {
-    const rows = await this.driver.all<Row>('SELECT * FROM fills WHERE at >= ? ORDER BY at, trade_id', [sinceMs]);
+    const rows = await this.driver.all<Row>('SELECT * FROM fills WHERE at >= ? ORDER BY at, trade_id', [
+      sinceMs,
+    ]);
     return rows.map(toFill);
   }
 
   async loadPositions(): Promise<Position[]> {
-    return (await this.driver.all<Row>('SELECT * FROM positions')).map(toPosition);
+    return (
+      await this.driver.all<Row>('SELECT * FROM positions ORDER BY account_id, exchange, symbol, product')
+    ).map(toPosition);
   }
 
   async loadAccounts(): Promise<AccountRecord[]> {
@@ -217,10 +223,10 @@ export class SqlStore implements TradingStore, VenueStore, IdentityStore {
   }
 
   async findIdempotency(scope: string, key: string): Promise<IdempotencyRecord | null> {
-    const rows = await this.driver.all<Row>('SELECT * FROM idempotency_keys WHERE scope = ? AND idem_key = ?', [
-      scope,
-      key,
-    ]);
+    const rows = await this.driver.all<Row>(
+      'SELECT * FROM idempotency_keys WHERE scope = ? AND idem_key = ?',
+      [scope, key],
+    );
     return rows[0] ? toIdempotency(rows[0]) : null;
   }
 
@@ -237,10 +243,10 @@ export class SqlStore implements TradingStore, VenueStore, IdentityStore {
   }
 
   async findVenueOrder(venue: string, clientOrderId: string): Promise<VenueOrderRecord | null> {
-    const rows = await this.driver.all<Row>('SELECT * FROM venue_orders WHERE venue = ? AND client_order_id = ?', [
-      venue,
-      clientOrderId,
-    ]);
+    const rows = await this.driver.all<Row>(
+      'SELECT * FROM venue_orders WHERE venue = ? AND client_order_id = ?',
+      [venue, clientOrderId],
+    );
     return rows[0] ? toVenueOrder(rows[0]) : null;
   }
 
@@ -261,13 +267,10 @@ export class SqlStore implements TradingStore, VenueStore, IdentityStore {
   }
 
   async createUser(user: UserRecord): Promise<void> {
-    await this.driver.run('INSERT INTO users (id, username, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)', [
-      user.id,
-      user.username,
-      user.passwordHash,
-      user.role,
-      user.createdAt,
-    ]);
+    await this.driver.run(
+      'INSERT INTO users (id, username, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)',
+      [user.id, user.username, user.passwordHash, user.role, user.createdAt],
+    );
   }
 
   async findUserByName(username: string): Promise<UserRecord | null> {
@@ -316,15 +319,17 @@ export class SqlStore implements TradingStore, VenueStore, IdentityStore {
     const rows =
       userId === undefined
         ? await this.driver.all<Row>('SELECT * FROM api_keys ORDER BY created_at')
-        : await this.driver.all<Row>('SELECT * FROM api_keys WHERE user_id = ? ORDER BY created_at', [userId]);
+        : await this.driver.all<Row>('SELECT * FROM api_keys WHERE user_id = ? ORDER BY created_at', [
+            userId,
+          ]);
     return rows.map(toApiKey);
   }
 
   async revokeApiKey(id: string, at: number): Promise<boolean> {
-    const changed = await this.driver.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [
-      at,
-      id,
-    ]);
+    const changed = await this.driver.run(
+      'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+      [at, id],
+    );
     return changed > 0;
   }
 

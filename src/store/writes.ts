@@ -12,7 +12,8 @@ const UPSERT_ORDER = `INSERT INTO orders (order_id, account_id, broker, broker_o
   filled_quantity = excluded.filled_quantity, filled_value = excluded.filled_value,
   rejection_reason = excluded.rejection_reason, updated_at = excluded.updated_at, seq = excluded.seq`;
 
-const INSERT_EVENT = 'INSERT INTO order_events (order_id, seq, type, at, request_id, data) VALUES (?, ?, ?, ?, ?, ?)';
+const INSERT_EVENT =
+  'INSERT INTO order_events (order_id, seq, type, at, request_id, data) VALUES (?, ?, ?, ?, ?, ?)';
 
 const INSERT_FILL = `INSERT INTO fills (broker, trade_id, order_id, account_id, exchange, symbol, product, action,
   quantity, price, strategy, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (broker, trade_id) DO NOTHING`;
@@ -134,7 +135,16 @@ export async function applyChange(tx: SqlTx, c: Change): Promise<void> {
     case 'idempotency_claim':
     case 'idempotency_done': {
       const r = c.record;
-      const params = [r.scope, r.key, r.fingerprint, r.state, r.statusCode, r.responseBody, r.createdAt, r.expiresAt];
+      const params = [
+        r.scope,
+        r.key,
+        r.fingerprint,
+        r.state,
+        r.statusCode,
+        r.responseBody,
+        r.createdAt,
+        r.expiresAt,
+      ];
       if (c.kind === 'idempotency_done') {
         await tx.run(FINISH_IDEMPOTENCY, params);
         return;
@@ -166,7 +176,15 @@ export async function applyChange(tx: SqlTx, c: Change): Promise<void> {
     }
     case 'venue_trade': {
       const t = c.record;
-      await tx.run(INSERT_VENUE_TRADE, [t.venue, t.tradeId, t.clientOrderId, t.brokerOrderId, t.quantity, t.price, t.at]);
+      await tx.run(INSERT_VENUE_TRADE, [
+        t.venue,
+        t.tradeId,
+        t.clientOrderId,
+        t.brokerOrderId,
+        t.quantity,
+        t.price,
+        t.at,
+      ]);
       return;
     }
   }

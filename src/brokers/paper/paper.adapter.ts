@@ -85,10 +85,15 @@ export class PaperBroker implements Broker {
   placeOrder(request: BrokerOrderRequest): Promise<{ brokerOrderId: string }> {
     if (this.orders.has(request.clientOrderId)) {
       // The venue enforces client order id uniqueness, so a resend can never create a second order.
-      return Promise.reject(new BrokerError('rejected', `duplicate client order id ${request.clientOrderId}`));
+      return Promise.reject(
+        new BrokerError('rejected', `duplicate client order id ${request.clientOrderId}`),
+      );
     }
     const quote = this.market.quote(request.exchange, request.symbol);
-    if (!quote) return Promise.reject(new BrokerError('rejected', `no market for ${request.exchange}:${request.symbol}`));
+    if (!quote)
+      return Promise.reject(
+        new BrokerError('rejected', `no market for ${request.exchange}:${request.symbol}`),
+      );
     const o: VenueOrder = {
       request,
       brokerOrderId: this.ids.id(),
@@ -115,7 +120,8 @@ export class PaperBroker implements Broker {
       events.push(this.cancelledEvent(o, 'IOC order: unfilled quantity cancelled'));
     }
     changes.unshift(this.record(o));
-    if (o.status === 'open' || o.status === 'partially_filled' || o.status === 'trigger_pending') this.rest(o);
+    if (o.status === 'open' || o.status === 'partially_filled' || o.status === 'trigger_pending')
+      this.rest(o);
     const written = this.write(changes);
     for (const e of events) this.emit(e);
     return written.then(() => ({ brokerOrderId: o.brokerOrderId }));
@@ -124,13 +130,22 @@ export class PaperBroker implements Broker {
   modifyOrder(brokerOrderId: string, changes: BrokerModify): Promise<void> {
     const o = this.working(brokerOrderId);
     if (changes.quantity < o.filled) {
-      return Promise.reject(new BrokerError('rejected', `quantity ${changes.quantity} is below the filled ${o.filled}`));
+      return Promise.reject(
+        new BrokerError('rejected', `quantity ${changes.quantity} is below the filled ${o.filled}`),
+      );
     }
     o.request = { ...o.request, ...changes };
-    if (o.status === 'trigger_pending' && changes.priceType !== 'SL' && changes.priceType !== 'SL-M') o.status = 'open';
+    if (o.status === 'trigger_pending' && changes.priceType !== 'SL' && changes.priceType !== 'SL-M')
+      o.status = 'open';
     const out: Change[] = [];
     const events: BrokerEvent[] = [
-      { type: 'modified', clientOrderId: o.request.clientOrderId, brokerOrderId, changes, at: this.clock.now() },
+      {
+        type: 'modified',
+        clientOrderId: o.request.clientOrderId,
+        brokerOrderId,
+        changes,
+        at: this.clock.now(),
+      },
     ];
     this.work(o, out, events);
     out.unshift(this.record(o));
@@ -200,7 +215,12 @@ export class PaperBroker implements Broker {
       if (!triggerReached(r.action, r.triggerPrice, quote.ltp)) return;
       o.triggered = true;
       o.status = 'open';
-      events.push({ type: 'triggered', clientOrderId: r.clientOrderId, brokerOrderId: o.brokerOrderId, at: now });
+      events.push({
+        type: 'triggered',
+        clientOrderId: r.clientOrderId,
+        brokerOrderId: o.brokerOrderId,
+        at: now,
+      });
     }
     const marketable = r.priceType === 'MARKET' || r.priceType === 'SL-M';
     const limit = marketable ? null : r.price;
@@ -232,7 +252,13 @@ export class PaperBroker implements Broker {
       if (!o) continue;
       if (expire && !isOpen(o.request.exchange, this.clock.now())) {
         o.status = 'expired';
-        events.push({ type: 'expired', clientOrderId: id, brokerOrderId: o.brokerOrderId, reason: 'DAY order expired at market close', at: this.clock.now() });
+        events.push({
+          type: 'expired',
+          clientOrderId: id,
+          brokerOrderId: o.brokerOrderId,
+          reason: 'DAY order expired at market close',
+          at: this.clock.now(),
+        });
       } else {
         const before = o.filled;
         const wasPending = o.status === 'trigger_pending';
@@ -240,7 +266,8 @@ export class PaperBroker implements Broker {
         if (o.filled === before && wasPending === (o.status === 'trigger_pending')) continue;
       }
       changes.push(this.record(o));
-      if (o.status !== 'open' && o.status !== 'partially_filled' && o.status !== 'trigger_pending') this.unrest(o);
+      if (o.status !== 'open' && o.status !== 'partially_filled' && o.status !== 'trigger_pending')
+        this.unrest(o);
     }
     if (changes.length === 0 && events.length === 0) return;
     const written = this.write(changes);
@@ -264,7 +291,13 @@ export class PaperBroker implements Broker {
   }
 
   private cancelledEvent(o: VenueOrder, reason: string): BrokerEvent {
-    return { type: 'cancelled', clientOrderId: o.request.clientOrderId, brokerOrderId: o.brokerOrderId, reason, at: this.clock.now() };
+    return {
+      type: 'cancelled',
+      clientOrderId: o.request.clientOrderId,
+      brokerOrderId: o.brokerOrderId,
+      reason,
+      at: this.clock.now(),
+    };
   }
 
   private record(o: VenueOrder): Change {

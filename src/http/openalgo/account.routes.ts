@@ -31,14 +31,18 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRouteDe
     const b = request.body as OpenPositionBody;
     const ctx = ctxOf(request);
     deps.orders.instrument(b.exchange, b.symbol);
-    return withMode(ctx, { status: 'success', quantity: String(portfolio.openQuantity(ctx, b.exchange, b.symbol, b.product)) });
+    return withMode(ctx, {
+      status: 'success',
+      quantity: String(portfolio.openQuantity(ctx, b.exchange, b.symbol, b.product)),
+    });
   });
 
   app.post('/orderbook', { ...read, schema: { body: KeyOnly } }, (request) => {
     const ctx = ctxOf(request);
     const orders = portfolio.orders(ctx);
     const rows = orders.map(orderRow);
-    const count = (pred: (s: string) => boolean): number => rows.filter((r) => pred(String(r.order_status))).length;
+    const count = (pred: (s: string) => boolean): number =>
+      rows.filter((r) => pred(String(r.order_status))).length;
     return withMode(ctx, {
       status: 'success',
       data: {
@@ -121,7 +125,12 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRouteDe
     const m = portfolio.margin(legs);
     return withMode(ctx, {
       status: 'success',
-      data: { total_margin_required: toNumber(m.total), span_margin: toNumber(m.total), exposure_margin: 0, margin_benefit: 0 },
+      data: {
+        total_margin_required: toNumber(m.total),
+        span_margin: toNumber(m.total),
+        exposure_margin: 0,
+        margin_benefit: 0,
+      },
     });
   });
 
@@ -131,18 +140,30 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRouteDe
     return { status: 'success', data: { analyze_mode: on, mode: on ? 'analyze' : 'live', total_logs: 0 } };
   });
 
-  app.post('/analyzer/toggle', { config: { scope: 'trade' }, schema: { body: AnalyzerToggleBody } }, async (request) => {
-    const ctx = ctxOf(request);
-    const on = (request.body as AnalyzerToggleBody).mode;
-    await deps.identity.setAnalyze(ctx.userId, on);
-    return {
-      status: 'success',
-      data: { analyze_mode: on, mode: on ? 'analyze' : 'live', message: `Analyzer mode switched to ${on ? 'analyze' : 'live'}`, total_logs: 0 },
-    };
-  });
+  app.post(
+    '/analyzer/toggle',
+    { config: { scope: 'trade' }, schema: { body: AnalyzerToggleBody } },
+    async (request) => {
+      const ctx = ctxOf(request);
+      const on = (request.body as AnalyzerToggleBody).mode;
+      await deps.identity.setAnalyze(ctx.userId, on);
+      return {
+        status: 'success',
+        data: {
+          analyze_mode: on,
+          mode: on ? 'analyze' : 'live',
+          message: `Analyzer mode switched to ${on ? 'analyze' : 'live'}`,
+          total_logs: 0,
+        },
+      };
+    },
+  );
 
   app.post('/ping', { ...read, schema: { body: KeyOnly } }, (request) => {
     const ctx = ctxOf(request);
-    return withMode(ctx, { status: 'success', data: { message: 'pong', broker: ctx.mode === 'analyze' ? 'paper' : deps.brokerName() } });
+    return withMode(ctx, {
+      status: 'success',
+      data: { message: 'pong', broker: ctx.mode === 'analyze' ? 'paper' : deps.brokerName() },
+    });
   });
 }

@@ -38,7 +38,7 @@ function canonical(value: unknown): string {
       .sort(([a], [b]) => (a < b ? -1 : 1));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
-  return JSON.stringify(value) ?? 'null';
+  return value === undefined ? 'null' : JSON.stringify(value);
 }
 
 /** Idempotency-Key header, else the body's clientorderid. */
@@ -46,7 +46,8 @@ function idempotencyKey(request: FastifyRequest): string | null {
   const h = request.headers['idempotency-key'];
   const header = Array.isArray(h) ? h[0] : h;
   if (header !== undefined && header !== '') {
-    if (header.length > 255) throw new AppError('VALIDATION', 'Idempotency-Key must be at most 255 characters');
+    if (header.length > 255)
+      throw new AppError('VALIDATION', 'Idempotency-Key must be at most 255 characters');
     return header;
   }
   const body = request.body as { clientorderid?: string };
@@ -63,7 +64,9 @@ async function once(
   const key = idempotencyKey(request);
   if (key === null) return exec();
   const ctx = ctxOf(request);
-  const fingerprint = createHash('sha256').update(`${request.url}\n${canonical(request.body)}`).digest('hex');
+  const fingerprint = createHash('sha256')
+    .update(`${request.url}\n${canonical(request.body)}`)
+    .digest('hex');
   const result = await deps.idempotency.execute(
     ctx.keyId,
     key,
@@ -72,7 +75,10 @@ async function once(
     (e) =>
       // A broker's refusal is the outcome of this key; anything else did not reach a broker.
       isAppError(e) && e.code === 'BROKER_REJECTED'
-        ? { statusCode: STATUS_BY_CODE[e.code], body: JSON.stringify(withMode(ctx, { status: 'error', message: e.message })) }
+        ? {
+            statusCode: STATUS_BY_CODE[e.code],
+            body: JSON.stringify(withMode(ctx, { status: 'error', message: e.message })),
+          }
         : null,
   );
   if (result.replayed) void reply.header('idempotent-replayed', 'true');
@@ -82,8 +88,20 @@ async function once(
 function legRows(results: readonly LegResult[]): Record<string, unknown>[] {
   return results.map((r) =>
     r.ok
-      ? { symbol: r.request.symbol, exchange: r.request.exchange, action: r.request.action, status: 'success', orderid: r.orderId }
-      : { symbol: r.request.symbol, exchange: r.request.exchange, action: r.request.action, status: 'error', message: r.message },
+      ? {
+          symbol: r.request.symbol,
+          exchange: r.request.exchange,
+          action: r.request.action,
+          status: 'success',
+          orderid: r.orderId,
+        }
+      : {
+          symbol: r.request.symbol,
+          exchange: r.request.exchange,
+          action: r.request.action,
+          status: 'error',
+          message: r.message,
+        },
   );
 }
 
@@ -96,7 +114,8 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps):
     return once(deps, request, reply, async () => {
       const out = await deps.orders.place(ctx, toOrderRequest(body.strategy, body));
       const res: Record<string, unknown> = { status: 'success', orderid: out.order.orderId };
-      if (!out.confirmed) res.message = 'The broker has not confirmed this order yet; check orderstatus before acting again';
+      if (!out.confirmed)
+        res.message = 'The broker has not confirmed this order yet; check orderstatus before acting again';
       return withMode(ctx, res);
     });
   });
@@ -108,7 +127,9 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps):
       const out = await deps.composite.smart(ctx, toOrderRequest(body.strategy, body), body.position_size);
       return withMode(
         ctx,
-        out === null ? { status: 'success', message: 'Positions Already Matched. No Action needed.' } : { status: 'success', orderid: out.orderId },
+        out === null
+          ? { status: 'success', message: 'Positions Already Matched. No Action needed.' }
+          : { status: 'success', orderid: out.orderId },
       );
     });
   });
@@ -117,8 +138,16 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps):
     const b = request.body as ModifyOrderBody;
     const ctx = ctxOf(request);
     const existing = await deps.orders.get(ctx, b.orderid);
-    if (existing.symbol !== b.symbol || existing.exchange !== b.exchange || existing.action !== b.action || existing.product !== b.product) {
-      throw new AppError('VALIDATION', `symbol, exchange, action and product must match order ${b.orderid}; only price, quantity, pricetype and trigger_price can change`);
+    if (
+      existing.symbol !== b.symbol ||
+      existing.exchange !== b.exchange ||
+      existing.action !== b.action ||
+      existing.product !== b.product
+    ) {
+      throw new AppError(
+        'VALIDATION',
+        `symbol, exchange, action and product must match order ${b.orderid}; only price, quantity, pricetype and trigger_price can change`,
+      );
     }
     const o = await deps.orders.modify(ctx, {
       orderId: b.orderid,
@@ -153,11 +182,15 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps):
     const b = request.body as StrategyBody;
     const ctx = ctxOf(request);
     const { closed } = await deps.composite.closePositions(ctx, b.strategy);
-    if (closed.length === 0) return withMode(ctx, { status: 'success', message: 'No open positions to close' });
+    if (closed.length === 0)
+      return withMode(ctx, { status: 'success', message: 'No open positions to close' });
     const failed = closed.filter((c) => !c.ok).length;
     return withMode(ctx, {
       status: failed === closed.length ? 'error' : 'success',
-      message: failed === 0 ? 'All Open Positions Squared Off' : `Squared off ${closed.length - failed} positions; ${failed} failed`,
+      message:
+        failed === 0
+          ? 'All Open Positions Squared Off'
+          : `Squared off ${closed.length - failed} positions; ${failed} failed`,
       results: legRows(closed),
     });
   });
@@ -166,8 +199,14 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps):
     const b = request.body as BasketBody;
     const ctx = ctxOf(request);
     return once(deps, request, reply, async () => {
-      const results = await deps.composite.basket(ctx, b.orders.map((o) => toOrderRequest(b.strategy, o)));
-      return withMode(ctx, { status: results.some((r) => r.ok) ? 'success' : 'error', results: legRows(results) });
+      const results = await deps.composite.basket(
+        ctx,
+        b.orders.map((o) => toOrderRequest(b.strategy, o)),
+      );
+      return withMode(ctx, {
+        status: results.some((r) => r.ok) ? 'success' : 'error',
+        results: legRows(results),
+      });
     });
   });
 

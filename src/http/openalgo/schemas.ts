@@ -4,7 +4,10 @@ import { EXCHANGES } from '../../domain/instrument.js';
 import { ACTIONS, PRICE_TYPES, PRODUCTS, VALIDITIES } from '../../domain/order.js';
 
 /** A string enum that Ajv reports as "must be equal to one of the allowed values" (we list them). */
-export function StringEnum<T extends readonly string[]>(values: T, options: { default?: T[number] } = {}): TUnsafe<T[number]> {
+export function StringEnum<T extends readonly string[]>(
+  values: T,
+  options: { default?: T[number] } = {},
+): TUnsafe<T[number]> {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }
 
@@ -90,7 +93,10 @@ export const OpenPositionBody = Type.Object({
 });
 export type OpenPositionBody = Static<typeof OpenPositionBody>;
 
-const numeric = Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: '^\\s*\\d+(\\.\\d+)?\\s*$', maxLength: 20 })]);
+const numeric = Type.Union([
+  Type.Number({ minimum: 0 }),
+  Type.String({ pattern: '^\\s*\\d+(\\.\\d+)?\\s*$', maxLength: 20 }),
+]);
 export const MarginBody = Type.Object({
   apikey,
   positions: Type.Array(

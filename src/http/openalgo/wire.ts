@@ -2,7 +2,15 @@
 import { formatFixed, parseFixed, roundDiv, toNumber, type Fixed } from '../../domain/decimal.js';
 import { AppError } from '../../domain/errors.js';
 import type { Exchange } from '../../domain/instrument.js';
-import { wireStatus, type Action, type Order, type OrderRequest, type PriceType, type Product, type Validity } from '../../domain/order.js';
+import {
+  wireStatus,
+  type Action,
+  type Order,
+  type OrderRequest,
+  type PriceType,
+  type Product,
+  type Validity,
+} from '../../domain/order.js';
 import { averagePrice, unrealizedPnl, type Fill, type Position } from '../../domain/position.js';
 import type { Holding } from '../../ports/store.js';
 
@@ -20,7 +28,8 @@ export function istTimestamp(ms: number): string {
 export function priceField(name: string, value: number | string | undefined): Fixed {
   if (value === undefined) return 0;
   const v = parseFixed(value);
-  if (v === null || v < 0) throw new AppError('VALIDATION', `${name} must be a non-negative number with at most 4 decimals`);
+  if (v === null || v < 0)
+    throw new AppError('VALIDATION', `${name} must be a non-negative number with at most 4 decimals`);
   return v;
 }
 

@@ -10,7 +10,11 @@ export type HealthCheck = () => Promise<HealthReport>;
 
 export function registerHealthRoutes(app: FastifyInstance, check: HealthCheck, version: string): void {
   const started = Date.now();
-  app.get('/health/live', () => ({ status: 'ok', version, uptime_s: Math.round((Date.now() - started) / 1000) }));
+  app.get('/health/live', () => ({
+    status: 'ok',
+    version,
+    uptime_s: Math.round((Date.now() - started) / 1000),
+  }));
   const ready = async (_req: unknown, reply: { status(code: number): unknown }) => {
     const report = await check();
     reply.status(report.ok ? 200 : 503);

@@ -18,7 +18,8 @@ declare module 'fastify' {
 
 export function presentedKey(request: FastifyRequest): string | null {
   const body = request.body as { apikey?: unknown } | null | undefined;
-  if (body && typeof body === 'object' && typeof body.apikey === 'string' && body.apikey !== '') return body.apikey;
+  if (body && typeof body === 'object' && typeof body.apikey === 'string' && body.apikey !== '')
+    return body.apikey;
   const query = request.query as { apikey?: unknown } | undefined;
   if (query && typeof query.apikey === 'string' && query.apikey !== '') return query.apikey;
   const header = request.headers['x-api-key'];
@@ -36,7 +37,10 @@ export function registerApiKeyAuth(app: FastifyInstance, identity: IdentityServi
     if (scope === undefined) return;
     const key = presentedKey(request);
     if (key === null) {
-      throw new AppError('INVALID_API_KEY', 'API key is required: send apikey in the body, an X-API-KEY header or Authorization: Bearer');
+      throw new AppError(
+        'INVALID_API_KEY',
+        'API key is required: send apikey in the body, an X-API-KEY header or Authorization: Bearer',
+      );
     }
     const principal = await identity.verify(key);
     if (!principal.key.scopes.includes(scope) && !principal.key.scopes.includes('admin')) {

@@ -30,7 +30,8 @@ export function describeValidation(issues: readonly AjvIssue[]): string {
 
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError & { validation?: AjvIssue[] }, request, reply) => {
-    const mode = (request as { tradingMode?: string }).tradingMode === 'analyze' ? { mode: 'analyze' as const } : {};
+    const mode =
+      (request as { tradingMode?: string }).tradingMode === 'analyze' ? { mode: 'analyze' as const } : {};
     if (error.validation) {
       return reply.status(400).send({ ...envelope(describeValidation(error.validation)), ...mode });
     }

@@ -1,0 +1,72 @@
+// Builds a full in-process server (real store, paper exchange, manual clock) for app.inject tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { DEFAULT_CONFIG, type Config } from '../../src/config/schema.js';
+import { buildServer, type Server } from '../../src/main.js';
+import { ManualClock } from './manual-clock.js';
+
+/** Monday 23 Nov 2026, 10:00 IST: a trading day, inside the NSE session. */
+export const T0 = Date.UTC(2026, 10, 23, 4, 30, 0);
+
+export interface TestApp {
+  readonly server: Omit<Server, 'url'>;
+  readonly clock: ManualClock;
+  readonly apiKey: string;
+  readonly dataDir: string;
+  post(
+    path: string,
+    body: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  /** Closes the server, keeping the data (for restart tests). */
+  stop(): Promise<void>;
+  /** Closes and deletes the data dir. */
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  readonly databaseUrl?: string | null;
+  readonly dataDir?: string;
+  readonly clock?: ManualClock;
+  readonly trading?: Partial<Config['trading']>;
+  readonly apiKey?: string;
+}
+
+export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'algogate-test-'));
+  const clock = opts.clock ?? new ManualClock(T0);
+  const config: Config = {
+    ...DEFAULT_CONFIG,
+    env: 'testing',
+    dataDir,
+    databaseUrl: opts.databaseUrl ?? null,
+    sqliteSync: 'NORMAL',
+    trading: { ...DEFAULT_CONFIG.trading, ...opts.trading },
+  };
+  const server = await buildServer(config, pino({ level: 'silent' }), clock);
+  const apiKey = opts.apiKey ?? server.bootstrap?.apiKey;
+  if (apiKey === undefined) throw new Error('no API key: pass apiKey when reopening an existing data dir');
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await server.close();
+  };
+  return {
+    server,
+    clock,
+    apiKey,
+    dataDir,
+    async post(path, body, headers = {}) {
+      const res = await server.app.inject({ method: 'POST', url: path, payload: body, headers });
+      return { status: res.statusCode, body: res.json(), headers: res.headers };
+    },
+    stop,
+    async close() {
+      await stop();
+      if (opts.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
