@@ -69,6 +69,8 @@ export interface RuntimeOptions {
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly onFatal?: (e: unknown) => void;
+  /** Extra broker adapters beside the paper exchange (tests inject fault-injecting fakes here). */
+  readonly brokers?: readonly Broker[];
 }
 
 /** Builds every service over the configured store. Does not start brokers or timers. */
@@ -87,6 +89,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     sessions: () => config.trading.sessions,
   });
   const brokers = new Map<string, Broker>([[paper.name, paper]]);
+  for (const b of options.brokers ?? []) brokers.set(b.name, b);
   for (const b of brokers.values()) b.onEvent((e) => execution.handle(e, b.name));
   const risk = new Risk(instruments, market, () => config.trading.leverage);
   const orders = new OrderService(
@@ -167,11 +170,13 @@ export async function buildServer(
   config: Config,
   logger: PinoLogger,
   clock?: Clock,
+  brokers?: readonly Broker[],
 ): Promise<Omit<Server, 'url'>> {
   let fatal = false;
   const runtime = await createRuntime(config, {
     logger,
     ...(clock ? { clock } : {}),
+    ...(brokers ? { brokers } : {}),
     onFatal: () => {
       fatal = true;
     },

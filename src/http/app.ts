@@ -1,5 +1,5 @@
 // buildApp: the Fastify application with every plugin and route; never listens, never reads env.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { CompositeOrders } from '../services/composite-orders.js';
 import type { IdempotencyService } from '../services/idempotency.service.js';
@@ -45,18 +45,29 @@ function normaliseCase(value: unknown): void {
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app: FastifyInstance = Fastify({
-    loggerInstance: deps.logger,
-    disableRequestLogging: true,
+  const app = Fastify({
+    // The assertion widens pino's Logger so the instance type matches FastifyInstance's default generics.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Per-request logs would dominate CPU at thousands of orders a second; failures are logged below.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: deps.bodyLimit,
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
-    requestIdLogLabel: 'requestId',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: {
       customOptions: { coerceTypes: true, useDefaults: true, removeAdditional: false, allErrors: false },
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+  });
+  // Some alert senders (TradingView when the message is not strict JSON) post text/plain: accept JSON in it.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(Object.assign(new Error('Unsupported body: send JSON (Content-Type: application/json)'), { statusCode: 415 }), undefined);
+    }
   });
   registerRequestId(app);
   registerErrorHandler(app);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { DEFAULT_CONFIG, type Config } from '../../src/config/schema.js';
 import { buildServer, type Server } from '../../src/main.js';
+import type { Broker } from '../../src/ports/broker.js';
 import { ManualClock } from './manual-clock.js';
 
 /** Monday 23 Nov 2026, 10:00 IST: a trading day, inside the NSE session. */
@@ -32,6 +33,7 @@ export interface TestAppOptions {
   readonly clock?: ManualClock;
   readonly trading?: Partial<Config['trading']>;
   readonly apiKey?: string;
+  readonly brokers?: readonly Broker[];
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -45,7 +47,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     sqliteSync: 'NORMAL',
     trading: { ...DEFAULT_CONFIG.trading, ...opts.trading },
   };
-  const server = await buildServer(config, pino({ level: 'silent' }), clock);
+  const server = await buildServer(config, pino({ level: 'silent' }), clock, opts.brokers);
   const apiKey = opts.apiKey ?? server.bootstrap?.apiKey;
   if (apiKey === undefined) throw new Error('no API key: pass apiKey when reopening an existing data dir');
   let stopped = false;
