@@ -152,14 +152,21 @@ export function buildCli(): Command {
     .option('--name <name>', 'label', 'default')
     .option('--scopes <list>', 'comma-separated: read,trade,admin', parseScopes, ['read', 'trade'] as Scope[])
     .option('--json', 'machine-readable output')
-    .action(async (opts: { user: string; name: string; scopes: Scope[]; json?: boolean }) => {
-      const k = await withRuntime((rt) => rt.identity.createApiKey(opts.user, opts.name, opts.scopes));
-      print(
-        opts.json === true,
-        { id: k.id, key: k.key, user: opts.user, scopes: opts.scopes },
-        `API key id: ${k.id}\nAPI key: ${k.key}`,
-      );
-    });
+    .option('--quiet', 'print only the key (for KEY=$(...) in scripts)')
+    .action(
+      async (opts: { user: string; name: string; scopes: Scope[]; json?: boolean; quiet?: boolean }) => {
+        const k = await withRuntime((rt) => rt.identity.createApiKey(opts.user, opts.name, opts.scopes));
+        if (opts.quiet === true) {
+          process.stdout.write(`${k.key}\n`);
+          return;
+        }
+        print(
+          opts.json === true,
+          { id: k.id, key: k.key, user: opts.user, scopes: opts.scopes },
+          `API key id: ${k.id}\nAPI key: ${k.key}`,
+        );
+      },
+    );
   apikey
     .command('list')
     .option('--user <username>', 'only this user')

@@ -66,7 +66,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     try {
       done(null, JSON.parse(body as string));
     } catch {
-      done(Object.assign(new Error('Unsupported body: send JSON (Content-Type: application/json)'), { statusCode: 415 }), undefined);
+      done(
+        Object.assign(new Error('Unsupported body: send JSON (Content-Type: application/json)'), {
+          statusCode: 415,
+        }),
+        undefined,
+      );
     }
   });
   registerRequestId(app);
