@@ -5,14 +5,23 @@ import { startTestApp, type TestApp } from '../support/harness.js';
 describe('ambiguous broker outcomes (fault-injecting broker)', () => {
   let t: TestApp | undefined;
   afterEach(async () => t?.close());
-  const order = { strategy: 's', exchange: 'NSE', symbol: 'SBIN', action: 'BUY', quantity: 5, pricetype: 'MARKET', product: 'MIS' };
+  const order = {
+    strategy: 's',
+    exchange: 'NSE',
+    symbol: 'SBIN',
+    action: 'BUY',
+    quantity: 5,
+    pricetype: 'MARKET',
+    product: 'MIS',
+  };
 
   async function start(broker: FakeBroker): Promise<TestApp> {
     t = await startTestApp({ brokers: [broker], trading: { broker: 'fake', brokerTimeoutMs: 100 } });
     return t;
   }
   const status = async (app: TestApp, orderid: string) =>
-    (await app.post('/api/v1/orderstatus', { apikey: app.apiKey, strategy: 's', orderid })).body.data.order_status;
+    (await app.post('/api/v1/orderstatus', { apikey: app.apiKey, strategy: 's', orderid })).body.data
+      .order_status;
 
   it('keeps a timed-out order pending, never resends it, and reconciles it from the broker', async () => {
     const broker = new FakeBroker();
@@ -26,7 +35,13 @@ describe('ambiguous broker outcomes (fault-injecting broker)', () => {
     expect(report.fillsApplied).toBe(1);
     expect(await status(app, r.body.orderid)).toBe('complete');
     expect(broker.received).toHaveLength(1);
-    const pos = await app.post('/api/v1/openposition', { apikey: app.apiKey, strategy: 's', exchange: 'NSE', symbol: 'SBIN', product: 'MIS' });
+    const pos = await app.post('/api/v1/openposition', {
+      apikey: app.apiKey,
+      strategy: 's',
+      exchange: 'NSE',
+      symbol: 'SBIN',
+      product: 'MIS',
+    });
     expect(pos.body.quantity).toBe('5');
   });
 
@@ -59,12 +74,18 @@ describe('ambiguous broker outcomes (fault-injecting broker)', () => {
     broker.next = ['reject', 'unavailable'];
     const app = await start(broker);
     const rejected = await app.post('/api/v1/placeorder', { apikey: app.apiKey, ...order });
-    expect(rejected).toMatchObject({ status: 400, body: { status: 'error', message: 'order rejected: RMS: margin shortfall' } });
+    expect(rejected).toMatchObject({
+      status: 400,
+      body: { status: 'error', message: 'order rejected: RMS: margin shortfall' },
+    });
     const down = await app.post('/api/v1/placeorder', { apikey: app.apiKey, ...order });
     expect(down.status).toBe(503);
     expect(down.body.message).toMatch(/connection refused/);
     const book = (await app.post('/api/v1/orderbook', { apikey: app.apiKey })).body.data;
-    expect(book.orders.map((o: { order_status: string }) => o.order_status)).toEqual(['rejected', 'rejected']);
+    expect(book.orders.map((o: { order_status: string }) => o.order_status)).toEqual([
+      'rejected',
+      'rejected',
+    ]);
   });
 
   it('replays an idempotent retry of a timed-out order instead of sending a second one', async () => {
@@ -84,7 +105,13 @@ describe('ambiguous broker outcomes (fault-injecting broker)', () => {
     const app = await start(broker);
     const r = await app.post('/api/v1/placeorder', { apikey: app.apiKey, ...order });
     await app.stop();
-    t = await startTestApp({ dataDir: app.dataDir, clock: app.clock, apiKey: app.apiKey, brokers: [broker], trading: { broker: 'fake', brokerTimeoutMs: 100 } });
+    t = await startTestApp({
+      dataDir: app.dataDir,
+      clock: app.clock,
+      apiKey: app.apiKey,
+      brokers: [broker],
+      trading: { broker: 'fake', brokerTimeoutMs: 100 },
+    });
     expect(await status(t, r.body.orderid)).toBe('complete');
     expect(broker.received).toHaveLength(1);
   });

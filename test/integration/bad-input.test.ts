@@ -4,8 +4,20 @@ import { startTestApp, type TestApp } from '../support/harness.js';
 /** Every bad input gets a 4xx with the OpenAlgo envelope naming the problem; never a 5xx. */
 describe('bad input on /api/v1', () => {
   let t: TestApp;
-  const order = { strategy: 's', exchange: 'NSE', symbol: 'SBIN', action: 'BUY', quantity: 1, pricetype: 'MARKET', product: 'MIS' };
-  const raw = async (url: string, payload: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
+  const order = {
+    strategy: 's',
+    exchange: 'NSE',
+    symbol: 'SBIN',
+    action: 'BUY',
+    quantity: 1,
+    pricetype: 'MARKET',
+    product: 'MIS',
+  };
+  const raw = async (
+    url: string,
+    payload: string,
+    headers: Record<string, string> = { 'content-type': 'application/json' },
+  ) => {
     const res = await t.server.app.inject({ method: 'POST', url, payload, headers });
     return { status: res.statusCode, body: res.json() };
   };
@@ -29,15 +41,19 @@ describe('bad input on /api/v1', () => {
     ['a negative price', { pricetype: 'LIMIT', price: -1 }, /price: must be >= 0/],
     ['a LIMIT without a price', { pricetype: 'LIMIT' }, /price must be greater than 0 for LIMIT/],
     ['an SL without a trigger', { pricetype: 'SL', price: 900 }, /trigger_price must be greater than 0/],
-    ['a price with 5 decimals', { pricetype: 'LIMIT', price: 900.00001 }, /price must be a non-negative number with at most 4 decimals/],
+    [
+      'a price with 5 decimals',
+      { pricetype: 'LIMIT', price: 900.00001 },
+      /price must be a non-negative number with at most 4 decimals/,
+    ],
     ['an unknown symbol', { symbol: 'NOTASTOCK' }, /symbol NOTASTOCK not found on exchange NSE/],
     ['an over-long symbol', { symbol: 'X'.repeat(200) }, /symbol: must NOT have more than 64 characters/],
   ];
 
   for (const [name, patch, message] of cases) {
     it(`rejects ${name} with 400 naming the field`, async () => {
-      const body: Record<string, unknown> = { apikey: t.apiKey, ...order, ...patch };
-      for (const k of Object.keys(body)) if (body[k] === undefined) delete body[k];
+      const merged: Record<string, unknown> = { apikey: t.apiKey, ...order, ...patch };
+      const body = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined));
       const r = await t.post('/api/v1/placeorder', body);
       expect(r.status).toBe(400);
       expect(r.body.status).toBe('error');
@@ -46,7 +62,13 @@ describe('bad input on /api/v1', () => {
   }
 
   it('accepts numeric strings and lower-case enums as OpenAlgo clients send them', async () => {
-    const r = await t.post('/api/v1/placeorder', { apikey: t.apiKey, ...order, action: 'buy', quantity: '2', product: 'mis' });
+    const r = await t.post('/api/v1/placeorder', {
+      apikey: t.apiKey,
+      ...order,
+      action: 'buy',
+      quantity: '2',
+      product: 'mis',
+    });
     expect(r.status).toBe(200);
   });
 
@@ -78,7 +100,10 @@ describe('bad input on /api/v1', () => {
   });
 
   it('answers an oversized body with 413', async () => {
-    const r = await raw('/api/v1/placeorder', JSON.stringify({ apikey: t.apiKey, pad: 'x'.repeat(1_100_000) }));
+    const r = await raw(
+      '/api/v1/placeorder',
+      JSON.stringify({ apikey: t.apiKey, pad: 'x'.repeat(1_100_000) }),
+    );
     expect(r).toMatchObject({ status: 413, body: { status: 'error', message: 'Request body is too large' } });
   });
 
@@ -86,15 +111,22 @@ describe('bad input on /api/v1', () => {
     const r = await raw('/api/v1/placeorder', 'apikey=x', { 'content-type': 'text/plain' });
     expect(r.status).toBe(415);
     expect(r.body).toMatchObject({ status: 'error', message: expect.stringMatching(/send JSON/) });
-    const form = await raw('/api/v1/placeorder', 'apikey=x', { 'content-type': 'application/x-www-form-urlencoded' });
+    const form = await raw('/api/v1/placeorder', 'apikey=x', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(form.status).toBe(415);
-    const ok = await raw('/api/v1/funds', JSON.stringify({ apikey: t.apiKey }), { 'content-type': 'text/plain' });
+    const ok = await raw('/api/v1/funds', JSON.stringify({ apikey: t.apiKey }), {
+      'content-type': 'text/plain',
+    });
     expect(ok.status).toBe(200);
   });
 
   it('answers an unknown path with 404 and the path', async () => {
     const r = await raw('/api/v1/nosuchendpoint', '{}');
-    expect(r).toMatchObject({ status: 404, body: { status: 'error', message: 'Not found', path: '/api/v1/nosuchendpoint' } });
+    expect(r).toMatchObject({
+      status: 404,
+      body: { status: 'error', message: 'Not found', path: '/api/v1/nosuchendpoint' },
+    });
   });
 
   it('accepts trailing slashes as OpenAlgo does', async () => {
@@ -104,7 +136,20 @@ describe('bad input on /api/v1', () => {
 
   it('rejects modify of a field that cannot change and of a finished order', async () => {
     const placed = await t.post('/api/v1/placeorder', { apikey: t.apiKey, ...order });
-    const base = { apikey: t.apiKey, strategy: 's', orderid: placed.body.orderid, exchange: 'NSE', symbol: 'SBIN', action: 'BUY', product: 'MIS', pricetype: 'LIMIT', price: 1, quantity: 1, disclosed_quantity: 0, trigger_price: 0 };
+    const base = {
+      apikey: t.apiKey,
+      strategy: 's',
+      orderid: placed.body.orderid,
+      exchange: 'NSE',
+      symbol: 'SBIN',
+      action: 'BUY',
+      product: 'MIS',
+      pricetype: 'LIMIT',
+      price: 1,
+      quantity: 1,
+      disclosed_quantity: 0,
+      trigger_price: 0,
+    };
     const other = await t.post('/api/v1/modifyorder', { ...base, symbol: 'INFY' });
     expect(other.status).toBe(400);
     expect(other.body.message).toMatch(/must match order/);
@@ -114,7 +159,11 @@ describe('bad input on /api/v1', () => {
   });
 
   it('rejects an over-long Idempotency-Key', async () => {
-    const r = await t.post('/api/v1/placeorder', { apikey: t.apiKey, ...order }, { 'idempotency-key': 'k'.repeat(300) });
+    const r = await t.post(
+      '/api/v1/placeorder',
+      { apikey: t.apiKey, ...order },
+      { 'idempotency-key': 'k'.repeat(300) },
+    );
     expect(r.status).toBe(400);
     expect(r.body.message).toMatch(/Idempotency-Key must be at most 255/);
   });

@@ -18,7 +18,7 @@ async function cli(...args: string[]): Promise<{ out: string; err: string; code:
     o.mockRestore();
     e.mockRestore();
   }
-  const code = Number(process.exitCode ?? 0);
+  const code = Number(process.exitCode);
   process.exitCode = 0;
   return { out, err, code };
 }
