@@ -18,7 +18,7 @@ async function cli(...args: string[]): Promise<{ out: string; err: string; code:
     o.mockRestore();
     e.mockRestore();
   }
-  const code = Number(process.exitCode);
+  const code = process.exitCode === undefined ? 0 : Number(process.exitCode);
   process.exitCode = 0;
   return { out, err, code };
 }
