@@ -18,7 +18,8 @@ async function cli(...args: string[]): Promise<{ out: string; err: string; code:
     o.mockRestore();
     e.mockRestore();
   }
-  const code = process.exitCode === undefined ? 0 : Number(process.exitCode);
+  const raw: unknown = process.exitCode;
+  const code = typeof raw === 'number' ? raw : 0;
   process.exitCode = 0;
   return { out, err, code };
 }
