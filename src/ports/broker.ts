@@ -99,6 +99,12 @@ export class BrokerError extends Error {
 export interface Broker {
   /** Adapter name used in config, metrics and stored orders (`paper`, `zerodha`, ...). */
   readonly name: string;
+  /**
+   * True only for an in-process venue whose own state is written through our journal (the paper
+   * exchange): its writes are queued after our intent and commit in the same or a later transaction, so
+   * the intent need not be awaited before the call. Real brokers leave this unset.
+   */
+  readonly journaled?: boolean;
   /** Starts streams and loads state; resolves when the venue can take orders. */
   start(): Promise<void>;
   stop(): Promise<void>;

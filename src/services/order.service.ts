@@ -118,16 +118,23 @@ export class OrderService {
     };
     // The intent is in the books first (its margin counts against the next order at once) and on disk
     // before any broker call; if the write fails, the order never existed.
-    this.state.putOrder(intent);
-    try {
-      await this.execution.persist(intent.orderId, [
-        orderChange(intent, 'created', { ...this.describe(intent) }),
-      ]);
-    } catch (e) {
-      this.state.removeOrder(intent);
-      throw new AppError('STORE_UNAVAILABLE', `order not placed: could not record it (${String(e)})`);
-    }
     const broker = this.broker(ctx.broker);
+    this.state.putOrder(intent);
+    const intentWrite = this.execution.persist(intent.orderId, [
+      orderChange(intent, 'created', { ...this.describe(intent) }),
+    ]);
+    if (broker.journaled === true) {
+      // An in-process venue writes through our journal, after this unit and never in an earlier
+      // transaction, so its acceptance cannot outlive a lost intent: one commit covers both.
+      intentWrite.catch(() => undefined);
+    } else {
+      try {
+        await intentWrite;
+      } catch (e) {
+        this.state.removeOrder(intent);
+        throw new AppError('STORE_UNAVAILABLE', `order not placed: could not record it (${String(e)})`);
+      }
+    }
     const request: BrokerOrderRequest = {
       clientOrderId: intent.orderId,
       accountId: intent.accountId,
@@ -159,7 +166,14 @@ export class OrderService {
     } catch (e) {
       await this.onPlaceFailure(intent.orderId, e);
     }
-    await this.execution.settled(intent.orderId);
+    try {
+      await this.execution.settled(intent.orderId);
+    } catch (e) {
+      throw new AppError(
+        'STORE_UNAVAILABLE',
+        `order ${intent.orderId} could not be recorded (${String(e)}); check orderstatus`,
+      );
+    }
     const final = this.state.findOrder(intent.orderId) ?? intent;
     if (final.status === 'rejected') {
       throw new AppError('BROKER_REJECTED', `order rejected: ${final.rejectionReason ?? 'no reason given'}`);

@@ -34,7 +34,8 @@ export class FakeBroker implements Broker {
 
   placeOrder(r: BrokerOrderRequest): Promise<{ brokerOrderId: string }> {
     const behaviour = this.next.shift() ?? 'accept';
-    if (behaviour === 'unavailable') return Promise.reject(new BrokerError('unavailable', 'connection refused'));
+    if (behaviour === 'unavailable')
+      return Promise.reject(new BrokerError('unavailable', 'connection refused'));
     if (behaviour === 'lost-timeout') return new Promise(() => undefined);
     if (behaviour === 'reject') return Promise.reject(new BrokerError('rejected', 'RMS: margin shortfall'));
     if (this.received.some((x) => x.clientOrderId === r.clientOrderId)) {
@@ -53,7 +54,14 @@ export class FakeBroker implements Broker {
     });
     if (filled) {
       this.trades.set(r.clientOrderId, [
-        { tradeId: `T${this.seq}`, clientOrderId: r.clientOrderId, brokerOrderId, quantity: r.quantity, price: 1_000_000, at: 0 },
+        {
+          tradeId: `T${this.seq}`,
+          clientOrderId: r.clientOrderId,
+          brokerOrderId,
+          quantity: r.quantity,
+          price: 1_000_000,
+          at: 0,
+        },
       ]);
     }
     if (behaviour === 'timeout') return new Promise(() => undefined);
@@ -68,8 +76,13 @@ export class FakeBroker implements Broker {
     for (const l of this.listeners) l(e);
   }
 
-  modifyOrder(_id: string, _c: BrokerModify): Promise<void> {
-    return Promise.reject(new BrokerError('rejected', 'not supported by the fake'));
+  modifyOrder(brokerOrderId: string, changes: BrokerModify): Promise<void> {
+    return Promise.reject(
+      new BrokerError(
+        'rejected',
+        `modify of ${brokerOrderId} to ${changes.quantity} is not supported by the fake`,
+      ),
+    );
   }
   cancelOrder(brokerOrderId: string): Promise<void> {
     for (const [cid, s] of this.snapshots) {

@@ -38,6 +38,7 @@ const FINAL: ReadonlySet<string> = new Set(['complete', 'cancelled', 'rejected',
 
 export class PaperBroker implements Broker {
   readonly name = PAPER_VENUE;
+  readonly journaled = true;
   private readonly orders = new Map<string, VenueOrder>();
   private readonly byBrokerId = new Map<string, string>();
   /** Resting orders by `EXCHANGE:SYMBOL`, checked on every quote of that instrument. */
