@@ -148,7 +148,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     async close() {
       for (const b of brokers.values()) await b.stop();
       market.stop();
-      await store.drain();
+      await store.close();
       await opened.driver.close();
     },
   };

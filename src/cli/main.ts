@@ -103,6 +103,7 @@ export function buildCli(): Command {
     .action(async () => {
       const cfg = config();
       const opened = await openStore(cfg, Date.now());
+      await opened.store.close();
       await opened.driver.close();
       process.stdout.write(
         opened.migrated.length > 0

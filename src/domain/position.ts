@@ -64,32 +64,37 @@ export function emptyPosition(
  * (realizing P&L on the closed part) and, past flat, reverses into a new position at the fill price.
  */
 export function applyFill(position: Position, fill: Pick<Fill, 'action' | 'quantity' | 'price'>): Position {
-  const signed = fill.action === 'BUY' ? fill.quantity : -fill.quantity;
+  const buy = fill.action === 'BUY';
+  const signed = buy ? fill.quantity : -fill.quantity;
   const value = notional(fill.price, fill.quantity);
-  const base: Position = {
-    ...position,
-    buyQuantity: position.buyQuantity + (signed > 0 ? fill.quantity : 0),
-    sellQuantity: position.sellQuantity + (signed < 0 ? fill.quantity : 0),
-    buyValue: position.buyValue + (signed > 0 ? value : 0),
-    sellValue: position.sellValue + (signed < 0 ? value : 0),
-  };
   const net = position.netQuantity;
+  let openCost: Fixed;
+  let realized = 0;
   if (net === 0 || Math.sign(net) === Math.sign(signed)) {
-    return { ...base, netQuantity: net + signed, openCost: position.openCost + value };
+    openCost = position.openCost + value;
+  } else {
+    const open = Math.abs(net);
+    const closing = Math.min(open, fill.quantity);
+    const closedCost = closing === open ? position.openCost : mulDiv(position.openCost, closing, open);
+    const closedValue = notional(fill.price, closing);
+    // Long closed by a sell earns exit - cost; short closed by a buy earns cost - exit.
+    realized = net > 0 ? closedValue - closedCost : closedCost - closedValue;
+    const remainingOpen = open - closing;
+    openCost = remainingOpen > 0 ? position.openCost - closedCost : notional(fill.price, fill.quantity - closing);
   }
-  const open = Math.abs(net);
-  const closing = Math.min(open, fill.quantity);
-  const closedCost = closing === open ? position.openCost : mulDiv(position.openCost, closing, open);
-  const closedValue = notional(fill.price, closing);
-  // Long closed by a sell earns exit - cost; short closed by a buy earns cost - exit.
-  const realized = net > 0 ? closedValue - closedCost : closedCost - closedValue;
-  const remainingOpen = open - closing;
-  const reversal = fill.quantity - closing;
+  // Listed field by field (no spread) so every position keeps one object shape.
   return {
-    ...base,
+    accountId: position.accountId,
+    exchange: position.exchange,
+    symbol: position.symbol,
+    product: position.product,
     netQuantity: net + signed,
-    openCost: remainingOpen > 0 ? position.openCost - closedCost : notional(fill.price, reversal),
+    openCost,
     realizedPnl: position.realizedPnl + realized,
+    buyQuantity: position.buyQuantity + (buy ? fill.quantity : 0),
+    sellQuantity: position.sellQuantity + (buy ? 0 : fill.quantity),
+    buyValue: position.buyValue + (buy ? value : 0),
+    sellValue: position.sellValue + (buy ? 0 : value),
   };
 }
 

@@ -1,7 +1,7 @@
 // Applies broker evidence (acks, fills, cancels) to the books through the status table, once each.
 import { notional } from '../domain/decimal.js';
 import { applyFill, type Fill } from '../domain/position.js';
-import { canTransition, transition, type Order, type OrderStatus } from '../domain/order.js';
+import { canTransition, copyOrder, transition, type Order, type OrderStatus } from '../domain/order.js';
 import type { BrokerEvent } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
@@ -107,7 +107,7 @@ export class Execution {
           return this.commitOrder(next, 'accepted', { broker_order_id: event.brokerOrderId });
         }
         if (order.brokerOrderId === null) {
-          const next = { ...order, brokerOrderId: event.brokerOrderId, updatedAt: at, seq: order.seq + 1 };
+          const next = copyOrder(order, { brokerOrderId: event.brokerOrderId, updatedAt: at, seq: order.seq + 1 });
           return this.commitOrder(next, 'broker_ack', { broker_order_id: event.brokerOrderId });
         }
         return [];
@@ -119,8 +119,7 @@ export class Execution {
         return this.applyTrade(order, event, broker, at);
       case 'modified': {
         const c = event.changes;
-        const next: Order = {
-          ...order,
+        const next = copyOrder(order, {
           quantity: c.quantity,
           priceType: c.priceType,
           price: c.price,
@@ -128,7 +127,7 @@ export class Execution {
           disclosedQuantity: c.disclosedQuantity,
           updatedAt: at,
           seq: order.seq + 1,
-        };
+        });
         return this.commitOrder(next, 'modified', {
           quantity: c.quantity,
           pricetype: c.priceType,

@@ -100,9 +100,17 @@ export class OrderService {
     const now = this.clock.now();
     const market = req.priceType === 'MARKET' || req.priceType === 'SL-M';
     const intent: Order = {
-      ...req,
+      strategy: req.strategy,
+      exchange: req.exchange,
+      symbol: req.symbol,
+      action: req.action,
+      quantity: req.quantity,
+      priceType: req.priceType,
+      product: req.product,
       price: market ? 0 : req.price,
       triggerPrice: req.priceType === 'SL' || req.priceType === 'SL-M' ? req.triggerPrice : 0,
+      disclosedQuantity: req.disclosedQuantity,
+      validity: req.validity,
       orderId: this.ids.orderId(),
       accountId: ctx.accountId,
       brokerOrderId: null,
@@ -121,7 +129,7 @@ export class OrderService {
     const broker = this.broker(ctx.broker);
     this.state.putOrder(intent);
     const intentWrite = this.execution.persist(intent.orderId, [
-      orderChange(intent, 'created', { ...this.describe(intent) }),
+      orderChange(intent, 'created', this.describe(intent)),
     ]);
     if (broker.journaled === true) {
       // An in-process venue writes through our journal, after this unit and never in an earlier

@@ -29,7 +29,8 @@ export const MIGRATIONS: readonly Migration[] = [
         rejection_reason TEXT, request_id TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
         seq INTEGER NOT NULL) {{WITHOUT_ROWID}}`,
       `CREATE INDEX orders_account_created ON orders (account_id, created_at)`,
-      `CREATE INDEX orders_status ON orders (status)`,
+      `CREATE INDEX orders_working ON orders (status)
+        WHERE status IN ('pending_submit','unknown','trigger_pending','open','partially_filled')`,
       `CREATE TABLE order_events (order_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
         at BIGINT NOT NULL, request_id TEXT, data TEXT NOT NULL, PRIMARY KEY (order_id, seq)) {{WITHOUT_ROWID}}`,
       `CREATE TABLE fills (broker TEXT NOT NULL, trade_id TEXT NOT NULL, order_id TEXT NOT NULL,
@@ -37,7 +38,6 @@ export const MIGRATIONS: readonly Migration[] = [
         action TEXT NOT NULL, quantity BIGINT NOT NULL, price BIGINT NOT NULL, strategy TEXT NOT NULL,
         at BIGINT NOT NULL, PRIMARY KEY (broker, trade_id)) {{WITHOUT_ROWID}}`,
       `CREATE INDEX fills_at ON fills (at)`,
-      `CREATE INDEX fills_order ON fills (order_id)`,
       `CREATE TABLE positions (account_id TEXT NOT NULL, exchange TEXT NOT NULL, symbol TEXT NOT NULL,
         product TEXT NOT NULL, net_quantity BIGINT NOT NULL, open_cost BIGINT NOT NULL, realized_pnl BIGINT NOT NULL,
         buy_quantity BIGINT NOT NULL, sell_quantity BIGINT NOT NULL, buy_value BIGINT NOT NULL,
@@ -51,7 +51,8 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE venue_orders (venue TEXT NOT NULL, client_order_id TEXT NOT NULL, broker_order_id TEXT NOT NULL,
         account_id TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL, filled_quantity BIGINT NOT NULL,
         updated_at BIGINT NOT NULL, PRIMARY KEY (venue, client_order_id)) {{WITHOUT_ROWID}}`,
-      `CREATE INDEX venue_orders_status ON venue_orders (venue, status)`,
+      `CREATE INDEX venue_orders_open ON venue_orders (venue, status)
+        WHERE status IN ('open','trigger_pending','partially_filled')`,
       `CREATE TABLE venue_trades (venue TEXT NOT NULL, trade_id TEXT NOT NULL, client_order_id TEXT NOT NULL,
         broker_order_id TEXT NOT NULL, quantity BIGINT NOT NULL, price BIGINT NOT NULL, at BIGINT NOT NULL,
         PRIMARY KEY (venue, trade_id)) {{WITHOUT_ROWID}}`,

@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openPostgres, openSqlite, type SqlDriver, type SqliteSync } from './driver.js';
+import { connectionExecutor, sqliteWriterExecutor, type BatchExecutor } from './batch-executor.js';
 import { migrate } from './migrations.js';
 import { SqlStore } from './sql-store.js';
 
@@ -37,18 +38,21 @@ function redactUrl(url: string): string {
 export async function openStore(options: StoreOptions, now: number): Promise<OpenedStore> {
   let driver: SqlDriver;
   let description: string;
+  let executor: () => BatchExecutor;
   if (options.databaseUrl) {
     driver = openPostgres({ connectionString: options.databaseUrl });
     description = redactUrl(options.databaseUrl);
+    executor = () => connectionExecutor(driver);
   } else {
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     const file = sqlitePath(options.dataDir);
     driver = openSqlite(file, options.sqliteSync);
     description = `sqlite:${file}`;
+    executor = () => sqliteWriterExecutor(file, options.sqliteSync);
   }
   try {
     const migrated = await migrate(driver, now);
-    return { driver, store: new SqlStore(driver), description, migrated };
+    return { driver, store: new SqlStore(driver, executor()), description, migrated };
   } catch (e) {
     await driver.close();
     throw e;

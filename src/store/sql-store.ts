@@ -20,6 +20,7 @@ import type {
   VenueTradeRecord,
 } from '../ports/store.js';
 import type { SqlDriver } from './driver.js';
+import type { BatchExecutor } from './batch-executor.js';
 import { GroupCommitter } from './group-commit.js';
 
 type Row = Record<string, unknown>;
@@ -144,8 +145,17 @@ const WORKING = "('pending_submit','unknown','trigger_pending','open','partially
 export class SqlStore implements TradingStore, VenueStore, IdentityStore {
   private readonly committer: GroupCommitter;
 
-  constructor(readonly driver: SqlDriver) {
-    this.committer = new GroupCommitter(driver);
+  constructor(
+    readonly driver: SqlDriver,
+    private readonly executor: BatchExecutor,
+  ) {
+    this.committer = new GroupCommitter(executor);
+  }
+
+  /** Commits what is queued and stops the writer. */
+  async close(): Promise<void> {
+    await this.committer.drain();
+    await this.executor.close();
   }
 
   commit(changes: readonly Change[]): Promise<void> {

@@ -1,6 +1,11 @@
 // The SQL each kind of change writes; every statement is parameterised and portable.
-import { ConflictError, type Change } from '../ports/store.js';
-import type { SqlTx } from './driver.js';
+import type { Change } from '../ports/store.js';
+
+/**
+ * One statement to run: SQL, parameters, whether it must change a row (else the unit conflicts), and for
+ * projection upserts the row they overwrite: within one transaction only the last upsert of a row matters.
+ */
+export type Stmt = readonly [sql: string, params: readonly unknown[], mustChange?: boolean, row?: string];
 
 const UPSERT_ORDER = `INSERT INTO orders (order_id, account_id, broker, broker_order_id, strategy, exchange, symbol,
   action, quantity, price_type, product, price, trigger_price, disclosed_quantity, validity, status, filled_quantity,
@@ -46,89 +51,102 @@ const UPSERT_VENUE_ORDER = `INSERT INTO venue_orders (venue, client_order_id, br
 const INSERT_VENUE_TRADE = `INSERT INTO venue_trades (venue, trade_id, client_order_id, broker_order_id, quantity,
   price, at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (venue, trade_id) DO NOTHING`;
 
-export async function applyChange(tx: SqlTx, c: Change): Promise<void> {
+/** Appends the statements that persist one change. Pure: no I/O, so any executor can run them. */
+export function statementsFor(c: Change, out: Stmt[]): void {
   switch (c.kind) {
     case 'order': {
       const o = c.order;
-      await tx.run(UPSERT_ORDER, [
-        o.orderId,
-        o.accountId,
-        o.broker,
-        o.brokerOrderId,
-        o.strategy,
-        o.exchange,
-        o.symbol,
-        o.action,
-        o.quantity,
-        o.priceType,
-        o.product,
-        o.price,
-        o.triggerPrice,
-        o.disclosedQuantity,
-        o.validity,
-        o.status,
-        o.filledQuantity,
-        o.filledValue,
-        o.rejectionReason,
-        o.requestId,
-        o.createdAt,
-        o.updatedAt,
-        o.seq,
+      out.push([
+        UPSERT_ORDER,
+        [
+          o.orderId,
+          o.accountId,
+          o.broker,
+          o.brokerOrderId,
+          o.strategy,
+          o.exchange,
+          o.symbol,
+          o.action,
+          o.quantity,
+          o.priceType,
+          o.product,
+          o.price,
+          o.triggerPrice,
+          o.disclosedQuantity,
+          o.validity,
+          o.status,
+          o.filledQuantity,
+          o.filledValue,
+          o.rejectionReason,
+          o.requestId,
+          o.createdAt,
+          o.updatedAt,
+          o.seq,
+        ],
+        false,
+        `orders|${o.orderId}`,
       ]);
       const e = c.event;
-      await tx.run(INSERT_EVENT, [e.orderId, e.seq, e.type, e.at, e.requestId, JSON.stringify(e.data)]);
+      out.push([INSERT_EVENT, [e.orderId, e.seq, e.type, e.at, e.requestId, JSON.stringify(e.data)]]);
       return;
     }
     case 'fill': {
       const f = c.fill;
-      await tx.run(INSERT_FILL, [
-        f.broker,
-        f.tradeId,
-        f.orderId,
-        f.accountId,
-        f.exchange,
-        f.symbol,
-        f.product,
-        f.action,
-        f.quantity,
-        f.price,
-        f.strategy,
-        f.timestamp,
+      out.push([
+        INSERT_FILL,
+        [
+          f.broker,
+          f.tradeId,
+          f.orderId,
+          f.accountId,
+          f.exchange,
+          f.symbol,
+          f.product,
+          f.action,
+          f.quantity,
+          f.price,
+          f.strategy,
+          f.timestamp,
+        ],
       ]);
       return;
     }
     case 'position': {
       const p = c.position;
-      await tx.run(UPSERT_POSITION, [
-        p.accountId,
-        p.exchange,
-        p.symbol,
-        p.product,
-        p.netQuantity,
-        p.openCost,
-        p.realizedPnl,
-        p.buyQuantity,
-        p.sellQuantity,
-        p.buyValue,
-        p.sellValue,
+      out.push([
+        UPSERT_POSITION,
+        [
+          p.accountId,
+          p.exchange,
+          p.symbol,
+          p.product,
+          p.netQuantity,
+          p.openCost,
+          p.realizedPnl,
+          p.buyQuantity,
+          p.sellQuantity,
+          p.buyValue,
+          p.sellValue,
+        ],
+        false,
+        `positions|${p.accountId}|${p.exchange}|${p.symbol}|${p.product}`,
       ]);
       return;
     }
     case 'account': {
       const a = c.account;
-      await tx.run(UPSERT_ACCOUNT, [a.accountId, a.userId, a.cash, a.settledDay]);
+      out.push([UPSERT_ACCOUNT, [a.accountId, a.userId, a.cash, a.settledDay]]);
       return;
     }
     case 'holding': {
       const h = c.holding;
       if (h.quantity === 0) {
-        await tx.run('DELETE FROM holdings WHERE account_id = ? AND exchange = ? AND symbol = ?', [
-          h.accountId,
-          h.exchange,
-          h.symbol,
+        out.push([
+          'DELETE FROM holdings WHERE account_id = ? AND exchange = ? AND symbol = ?',
+          [h.accountId, h.exchange, h.symbol],
         ]);
       } else {
-        await tx.run(UPSERT_HOLDING, [h.accountId, h.exchange, h.symbol, h.quantity, h.cost]);
+        out.push([UPSERT_HOLDING, [h.accountId, h.exchange, h.symbol, h.quantity, h.cost]]);
       }
       return;
     }
@@ -146,44 +164,43 @@ export async function applyChange(tx: SqlTx, c: Change): Promise<void> {
         r.expiresAt,
       ];
       if (c.kind === 'idempotency_done') {
-        await tx.run(FINISH_IDEMPOTENCY, params);
+        out.push([FINISH_IDEMPOTENCY, params]);
         return;
       }
-      const inserted = await tx.run(CLAIM_IDEMPOTENCY, params);
-      if (inserted === 0) throw new ConflictError(`idempotency key already used: ${r.key}`);
+      out.push([CLAIM_IDEMPOTENCY, params, true]);
       return;
     }
     case 'idempotency_release': {
-      await tx.run("DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND state = 'in_flight'", [
-        c.scope,
-        c.key,
+      out.push([
+        "DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND state = 'in_flight'",
+        [c.scope, c.key],
       ]);
       return;
     }
     case 'venue_order': {
       const v = c.record;
-      await tx.run(UPSERT_VENUE_ORDER, [
-        v.venue,
-        v.clientOrderId,
-        v.brokerOrderId,
-        v.accountId,
-        v.payload,
-        v.status,
-        v.filledQuantity,
-        v.updatedAt,
+      out.push([
+        UPSERT_VENUE_ORDER,
+        [
+          v.venue,
+          v.clientOrderId,
+          v.brokerOrderId,
+          v.accountId,
+          v.payload,
+          v.status,
+          v.filledQuantity,
+          v.updatedAt,
+        ],
+        false,
+        `venue_orders|${v.venue}|${v.clientOrderId}`,
       ]);
       return;
     }
     case 'venue_trade': {
       const t = c.record;
-      await tx.run(INSERT_VENUE_TRADE, [
-        t.venue,
-        t.tradeId,
-        t.clientOrderId,
-        t.brokerOrderId,
-        t.quantity,
-        t.price,
-        t.at,
+      out.push([
+        INSERT_VENUE_TRADE,
+        [t.venue, t.tradeId, t.clientOrderId, t.brokerOrderId, t.quantity, t.price, t.at],
       ]);
       return;
     }

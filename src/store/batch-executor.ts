@@ -1,0 +1,161 @@
+// Runs one group-commit batch in one transaction: on the connection (PostgreSQL) or a writer thread (SQLite).
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { SqlDriver, SqliteSync } from './driver.js';
+import type { Stmt } from './writes.js';
+
+/** A unit of work: atomic; `savepoint` isolates it so a conflict fails only this unit. */
+export interface BatchUnit {
+  readonly stmts: readonly Stmt[];
+  readonly savepoint: boolean;
+}
+
+/** Per unit: committed, or refused because a `mustChange` statement changed nothing. */
+export type UnitResult = 'ok' | 'conflict';
+
+export interface BatchExecutor {
+  /** Commits the batch in one transaction; rejects (nothing committed) if the transaction fails. */
+  execute(units: readonly BatchUnit[]): Promise<UnitResult[]>;
+  close(): Promise<void>;
+}
+
+class UnitConflict extends Error {}
+
+/** Executes on a driver connection; right for PostgreSQL, whose I/O does not block the event loop. */
+export function connectionExecutor(driver: SqlDriver): BatchExecutor {
+  return {
+    execute: (units) =>
+      driver.transaction(async (tx) => {
+        const results: UnitResult[] = [];
+        for (const u of units) {
+          const run = async (): Promise<void> => {
+            for (const [sql, params, mustChange] of u.stmts) {
+              const changed = await tx.run(sql, params);
+              if (mustChange === true && changed === 0) throw new UnitConflict();
+            }
+          };
+          try {
+            if (u.savepoint) await tx.savepoint(run);
+            else await run();
+            results.push('ok');
+          } catch (e) {
+            if (!(e instanceof UnitConflict)) throw e;
+            results.push('conflict');
+          }
+        }
+        return results;
+      }),
+    close: () => Promise.resolve(),
+  };
+}
+
+// The writer thread's code. Kept as plain JavaScript evaluated in the worker, so the same code runs from
+// dist/ and from sources under the test runner; it only executes statements the main thread built.
+const WRITER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driverPath);
+const db = new Database(workerData.file);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = ' + workerData.sync);
+db.pragma('busy_timeout = 5000');
+const statements = [];
+parentPort.on('message', (msg) => {
+  if (msg.close) { db.close(); parentPort.postMessage({ closed: true }); return; }
+  if (msg.sql) for (const [n, text] of msg.sql) statements[n] = db.prepare(text);
+  const results = [];
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    for (const unit of msg.units) {
+      if (unit.savepoint) db.exec('SAVEPOINT unit');
+      let conflict = false;
+      for (const [n, params, mustChange] of unit.stmts) {
+        if (statements[n].run(...params).changes === 0 && mustChange) { conflict = true; break; }
+      }
+      if (unit.savepoint) { if (conflict) db.exec('ROLLBACK TO unit'); db.exec('RELEASE unit'); }
+      results.push(conflict ? 'conflict' : 'ok');
+    }
+    db.exec('COMMIT');
+    parentPort.postMessage({ id: msg.id, results });
+  } catch (e) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    parentPort.postMessage({ id: msg.id, error: String((e && e.message) || e) });
+  }
+});
+`;
+
+interface Reply {
+  readonly id?: number;
+  readonly results?: UnitResult[];
+  readonly error?: string;
+  readonly closed?: boolean;
+}
+
+/**
+ * SQLite commits (and their fsync) run on a dedicated thread with its own connection, so the event loop
+ * keeps serving requests while a batch is made durable; the next batch gathers meanwhile.
+ */
+export function sqliteWriterExecutor(file: string, sync: SqliteSync): BatchExecutor {
+  const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(WRITER_SOURCE, { eval: true, workerData: { file, sync, driverPath } });
+  worker.unref();
+  const pending = new Map<number, { resolve: (r: UnitResult[]) => void; reject: (e: Error) => void }>();
+  let seq = 0;
+  // SQL text crosses to the thread once; batches then carry a statement number (cloning long SQL strings
+  // for every statement of every batch was a measurable cost).
+  const catalog = new Map<string, number>();
+  let dead: Error | null = null;
+  let onClosed: (() => void) | null = null;
+  const failAll = (e: Error): void => {
+    dead = e;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  };
+  worker.on('message', (m: Reply) => {
+    if (m.closed === true) {
+      onClosed?.();
+      return;
+    }
+    const p = m.id === undefined ? undefined : pending.get(m.id);
+    if (!p || m.id === undefined) return;
+    pending.delete(m.id);
+    if (m.error !== undefined) p.reject(new Error(`SQLite write failed: ${m.error}`));
+    else p.resolve(m.results ?? []);
+  });
+  worker.on('error', (e) => failAll(e));
+  worker.on('exit', (code) => {
+    if (pending.size > 0 || dead === null) failAll(new Error(`SQLite writer thread exited (code ${code})`));
+  });
+  return {
+    execute(units) {
+      if (dead) return Promise.reject(dead);
+      const id = ++seq;
+      const fresh: [number, string][] = [];
+      const numbered = units.map((u) => ({
+        savepoint: u.savepoint,
+        stmts: u.stmts.map(([sql, params, mustChange]) => {
+          let n = catalog.get(sql);
+          if (n === undefined) {
+            n = catalog.size;
+            catalog.set(sql, n);
+            fresh.push([n, sql]);
+          }
+          return [n, params, mustChange === true];
+        }),
+      }));
+      return new Promise<UnitResult[]>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.postMessage(fresh.length > 0 ? { id, units: numbered, sql: fresh } : { id, units: numbered });
+      });
+    },
+    close() {
+      if (dead) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        onClosed = () => {
+          dead = new Error('SQLite writer closed');
+          void worker.terminate().then(() => resolve());
+        };
+        worker.postMessage({ close: true });
+      });
+    },
+  };
+}
