@@ -23,6 +23,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '32' },
     rate: { type: 'string', default: '2000' },
     'p99-target': { type: 'string', default: '5' },
+    sync: { type: 'string', default: 'FULL' },
   },
 });
 const DURATION = Number(args.duration);
@@ -30,6 +31,8 @@ const WARMUP = Number(args.warmup);
 const CONNECTIONS = Number(args.connections);
 const RATE = Number(args.rate);
 const P99_TARGET_MS = Number(args['p99-target']);
+const SYNC = args.sync.toUpperCase();
+if (SYNC !== 'FULL' && SYNC !== 'NORMAL') throw new Error(`--sync must be FULL or NORMAL, not ${args.sync}`);
 for (const [k, v] of Object.entries({ DURATION, WARMUP, CONNECTIONS, RATE, P99_TARGET_MS })) {
   if (!Number.isFinite(v) || v < 0) throw new Error(`invalid --${k.toLowerCase()}: ${String(v)}`);
 }
@@ -376,7 +379,9 @@ async function main(): Promise<number> {
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );
-  log(`duration ${DURATION}s (+${WARMUP}s warm-up), ${CONNECTIONS} connections, steady rate ${RATE}/s`);
+  log(
+    `duration ${DURATION}s (+${WARMUP}s warm-up), ${CONNECTIONS} connections, steady rate ${RATE}/s, SQLite synchronous=${SYNC}`,
+  );
 
   const measure = async (
     target: RunSummary['target'],
@@ -417,7 +422,12 @@ async function main(): Promise<number> {
   const server = await ServerProcess.start({
     mode: 'dist',
     requestTimeoutMs: 120_000,
-    env: { ALGOGATE_LOG_LEVEL: 'warn', ALGOGATE_RATE_LIMIT: 'off', ALGOGATE_SEED: '7' },
+    env: {
+      ALGOGATE_LOG_LEVEL: 'warn',
+      ALGOGATE_RATE_LIMIT: 'off',
+      ALGOGATE_SEED: '7',
+      ALGOGATE_SQLITE_SYNC: SYNC,
+    },
   });
   let durability: { orderbook: number; statistics: number; acknowledged: number; ok: boolean };
   try {
@@ -500,6 +510,7 @@ async function main(): Promise<number> {
       loadavgAtEnd: loadavg(),
     },
     config: {
+      sqliteSync: SYNC,
       durationS: DURATION,
       warmupS: WARMUP,
       connections: CONNECTIONS,

@@ -125,32 +125,33 @@ export interface Order extends OrderRequest {
  * object shape (object spread on the order path was a measurable cost).
  */
 export function copyOrder(o: Order, patch: Partial<Order>): Order {
-  const p = patch;
-  return {
-    strategy: p.strategy ?? o.strategy,
-    exchange: p.exchange ?? o.exchange,
-    symbol: p.symbol ?? o.symbol,
-    action: p.action ?? o.action,
-    quantity: p.quantity ?? o.quantity,
-    priceType: p.priceType ?? o.priceType,
-    product: p.product ?? o.product,
-    price: p.price ?? o.price,
-    triggerPrice: p.triggerPrice ?? o.triggerPrice,
-    disclosedQuantity: p.disclosedQuantity ?? o.disclosedQuantity,
-    validity: p.validity ?? o.validity,
-    orderId: p.orderId ?? o.orderId,
-    accountId: p.accountId ?? o.accountId,
-    brokerOrderId: p.brokerOrderId !== undefined ? p.brokerOrderId : o.brokerOrderId,
-    broker: p.broker ?? o.broker,
-    status: p.status ?? o.status,
-    filledQuantity: p.filledQuantity ?? o.filledQuantity,
-    filledValue: p.filledValue ?? o.filledValue,
-    rejectionReason: p.rejectionReason !== undefined ? p.rejectionReason : o.rejectionReason,
-    requestId: p.requestId !== undefined ? p.requestId : o.requestId,
-    createdAt: p.createdAt ?? o.createdAt,
-    updatedAt: p.updatedAt ?? o.updatedAt,
-    seq: p.seq ?? o.seq,
+  const next: Order = {
+    strategy: o.strategy,
+    exchange: o.exchange,
+    symbol: o.symbol,
+    action: o.action,
+    quantity: o.quantity,
+    priceType: o.priceType,
+    product: o.product,
+    price: o.price,
+    triggerPrice: o.triggerPrice,
+    disclosedQuantity: o.disclosedQuantity,
+    validity: o.validity,
+    orderId: o.orderId,
+    accountId: o.accountId,
+    brokerOrderId: o.brokerOrderId,
+    broker: o.broker,
+    status: o.status,
+    filledQuantity: o.filledQuantity,
+    filledValue: o.filledValue,
+    rejectionReason: o.rejectionReason,
+    requestId: o.requestId,
+    createdAt: o.createdAt,
+    updatedAt: o.updatedAt,
+    seq: o.seq,
   };
+  // Assigning existing keys keeps the shape; patches only ever carry Order keys.
+  return Object.assign(next, patch);
 }
 
 /** Moves an order to `to`, or throws: a transition outside the table is a bug, never data. */
@@ -158,7 +159,11 @@ export function transition(order: Order, to: OrderStatus, at: number, patch: Par
   if (!canTransition(order.status, to)) {
     throw new Error(`illegal order transition ${order.status} -> ${to} for ${order.orderId}`);
   }
-  return copyOrder(order, { ...patch, status: to, updatedAt: at, seq: order.seq + 1 });
+  const next = copyOrder(order, patch) as { -readonly [K in keyof Order]: Order[K] };
+  next.status = to;
+  next.updatedAt = at;
+  next.seq = order.seq + 1;
+  return next;
 }
 
 export function pendingQuantity(order: Order): number {

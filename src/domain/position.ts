@@ -80,7 +80,8 @@ export function applyFill(position: Position, fill: Pick<Fill, 'action' | 'quant
     // Long closed by a sell earns exit - cost; short closed by a buy earns cost - exit.
     realized = net > 0 ? closedValue - closedCost : closedCost - closedValue;
     const remainingOpen = open - closing;
-    openCost = remainingOpen > 0 ? position.openCost - closedCost : notional(fill.price, fill.quantity - closing);
+    openCost =
+      remainingOpen > 0 ? position.openCost - closedCost : notional(fill.price, fill.quantity - closing);
   }
   // Listed field by field (no spread) so every position keeps one object shape.
   return {

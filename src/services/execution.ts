@@ -107,7 +107,11 @@ export class Execution {
           return this.commitOrder(next, 'accepted', { broker_order_id: event.brokerOrderId });
         }
         if (order.brokerOrderId === null) {
-          const next = copyOrder(order, { brokerOrderId: event.brokerOrderId, updatedAt: at, seq: order.seq + 1 });
+          const next = copyOrder(order, {
+            brokerOrderId: event.brokerOrderId,
+            updatedAt: at,
+            seq: order.seq + 1,
+          });
           return this.commitOrder(next, 'broker_ack', { broker_order_id: event.brokerOrderId });
         }
         return [];

@@ -58,6 +58,8 @@ const db = new Database(workerData.file);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = ' + workerData.sync);
 db.pragma('busy_timeout = 5000');
+// Checkpoints run on their own thread (below): a checkpoint inside COMMIT would stall every order waiting.
+db.pragma('wal_autocheckpoint = 0');
 const statements = [];
 parentPort.on('message', (msg) => {
   if (msg.close) { db.close(); parentPort.postMessage({ closed: true }); return; }
@@ -83,6 +85,20 @@ parentPort.on('message', (msg) => {
 });
 `;
 
+// The checkpointer: copies committed WAL frames into the database file without blocking the writer
+// (PASSIVE), twice a second, so the WAL stays small and no commit pays for a checkpoint.
+const CHECKPOINT_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driverPath);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 5000');
+db.pragma('wal_autocheckpoint = 0');
+const timer = setInterval(() => {
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (e) { parentPort.postMessage({ error: String((e && e.message) || e) }); }
+}, workerData.everyMs);
+parentPort.on('message', () => { clearInterval(timer); db.pragma('wal_checkpoint(PASSIVE)'); db.close(); parentPort.postMessage({ closed: true }); });
+`;
+
 interface Reply {
   readonly id?: number;
   readonly results?: UnitResult[];
@@ -98,6 +114,19 @@ export function sqliteWriterExecutor(file: string, sync: SqliteSync): BatchExecu
   const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WRITER_SOURCE, { eval: true, workerData: { file, sync, driverPath } });
   worker.unref();
+  const checkpointer = new Worker(CHECKPOINT_SOURCE, {
+    eval: true,
+    workerData: { file, driverPath, everyMs: 500 },
+  });
+  checkpointer.unref();
+  const checkpointerClosed = new Promise<void>((resolve) => {
+    checkpointer.on('message', (m: Reply) => {
+      if (m.closed === true) resolve();
+      else if (m.error !== undefined) process.emitWarning(`SQLite checkpoint failed: ${m.error}`);
+    });
+    checkpointer.on('exit', () => resolve());
+    checkpointer.on('error', (e) => process.emitWarning(`SQLite checkpointer stopped: ${e.message}`));
+  });
   const pending = new Map<number, { resolve: (r: UnitResult[]) => void; reject: (e: Error) => void }>();
   let seq = 0;
   // SQL text crosses to the thread once; batches then carry a statement number (cloning long SQL strings
@@ -147,15 +176,18 @@ export function sqliteWriterExecutor(file: string, sync: SqliteSync): BatchExecu
         worker.postMessage(fresh.length > 0 ? { id, units: numbered, sql: fresh } : { id, units: numbered });
       });
     },
-    close() {
-      if (dead) return Promise.resolve();
-      return new Promise<void>((resolve) => {
+    async close() {
+      if (dead) return;
+      await new Promise<void>((resolve) => {
         onClosed = () => {
           dead = new Error('SQLite writer closed');
           void worker.terminate().then(() => resolve());
         };
         worker.postMessage({ close: true });
       });
+      checkpointer.postMessage({ close: true });
+      await checkpointerClosed;
+      await checkpointer.terminate();
     },
   };
 }

@@ -41,6 +41,8 @@ export function openSqlite(file: string, sync: SqliteSync = 'FULL'): SqlDriver {
   db.pragma(`synchronous = ${sync}`);
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  // The store's checkpointer thread owns checkpoints (see batch-executor.ts).
+  db.pragma('wal_autocheckpoint = 0');
   const cache = new Map<string, Database.Statement>();
   const prepare = (sql: string): Database.Statement => {
     let stmt = cache.get(sql);
