@@ -151,6 +151,37 @@ export function defineOrderApiSuite(label: string, backend: Backend): void {
       await post('cancelorder', { strategy: 'itest', orderid: r.body.orderid });
     });
 
+    it('cancels the unfilled part of an IOC order at once', async () => {
+      const q = t.server.runtime.market.quote('NSE', 'ICICIBANK')!;
+      const far = await post('placeorder', {
+        ...base,
+        symbol: 'ICICIBANK',
+        action: 'BUY',
+        quantity: 3,
+        pricetype: 'LIMIT',
+        price: Math.floor((q.ltp / 10_000) * 0.8),
+        validity: 'IOC',
+      });
+      const farStatus = (await post('orderstatus', { orderid: far.body.orderid, strategy: 'itest' })).body
+        .data;
+      expect(farStatus).toMatchObject({ order_status: 'cancelled', filled_quantity: 0 });
+      const touch = q.asks[0]!;
+      const big = await post('placeorder', {
+        ...base,
+        symbol: 'ICICIBANK',
+        action: 'BUY',
+        quantity: touch.quantity + 500,
+        pricetype: 'LIMIT',
+        price: touch.price / 10_000,
+        validity: 'IOC',
+      });
+      const bigStatus = (await post('orderstatus', { orderid: big.body.orderid, strategy: 'itest' })).body
+        .data;
+      expect(bigStatus.order_status).toBe('cancelled');
+      expect(bigStatus.filled_quantity).toBeGreaterThan(0);
+      expect(bigStatus.filled_quantity).toBeLessThan(touch.quantity + 500);
+    });
+
     it('keeps an SL SELL below the market as trigger pending, and triggers an SL-M BUY already through', async () => {
       const p = ltp('NSE', 'LT');
       const sl = await post('placeorder', {
