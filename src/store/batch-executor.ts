@@ -60,7 +60,10 @@ db.pragma('synchronous = ' + workerData.sync);
 db.pragma('busy_timeout = 5000');
 // Checkpoints run on their own thread (below): a checkpoint inside COMMIT would stall every order waiting.
 db.pragma('wal_autocheckpoint = 0');
+// After a WAL restart, shrink the file back to this size instead of keeping its peak size on disk.
+db.pragma('journal_size_limit = 67108864');
 const statements = [];
+let lastCheckpoint = Date.now();
 parentPort.on('message', (msg) => {
   if (msg.close) { db.close(); parentPort.postMessage({ closed: true }); return; }
   if (msg.sql) for (const [n, text] of msg.sql) statements[n] = db.prepare(text);
@@ -82,21 +85,33 @@ parentPort.on('message', (msg) => {
     if (db.inTransaction) db.exec('ROLLBACK');
     parentPort.postMessage({ id: msg.id, error: String((e && e.message) || e) });
   }
+  // Only the writer can finish a checkpoint between two of its own transactions, which lets the next one
+  // restart the WAL. The checkpointer thread has already copied almost everything, so this is short.
+  const now = Date.now();
+  if (now - lastCheckpoint >= workerData.restartEveryMs) {
+    lastCheckpoint = now;
+    try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (e) { /* busy: the checkpointer is copying; next time */ }
+  }
 });
 `;
 
 // The checkpointer: copies committed WAL frames into the database file without blocking the writer
-// (PASSIVE), twice a second, so the WAL stays small and no commit pays for a checkpoint.
+// (PASSIVE), twice a second, so no commit pays for copying pages. Under continuous writes its checkpoint
+// never ends with the WAL fully copied at the moment a transaction starts, so the WAL would never restart
+// and would grow without bound; the writer therefore finishes a short checkpoint itself every 250 ms
+// between two transactions (see WRITER_SOURCE), and the next transaction restarts the WAL.
 const CHECKPOINT_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driverPath);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 5000');
 db.pragma('wal_autocheckpoint = 0');
-const timer = setInterval(() => {
+db.pragma('journal_size_limit = 67108864');
+const checkpoint = () => {
   try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (e) { parentPort.postMessage({ error: String((e && e.message) || e) }); }
-}, workerData.everyMs);
-parentPort.on('message', () => { clearInterval(timer); db.pragma('wal_checkpoint(PASSIVE)'); db.close(); parentPort.postMessage({ closed: true }); });
+};
+const timer = setInterval(checkpoint, workerData.everyMs);
+parentPort.on('message', () => { clearInterval(timer); checkpoint(); db.close(); parentPort.postMessage({ closed: true }); });
 `;
 
 interface Reply {
@@ -112,7 +127,10 @@ interface Reply {
  */
 export function sqliteWriterExecutor(file: string, sync: SqliteSync): BatchExecutor {
   const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WRITER_SOURCE, { eval: true, workerData: { file, sync, driverPath } });
+  const worker = new Worker(WRITER_SOURCE, {
+    eval: true,
+    workerData: { file, sync, driverPath, restartEveryMs: 250 },
+  });
   worker.unref();
   const checkpointer = new Worker(CHECKPOINT_SOURCE, {
     eval: true,
