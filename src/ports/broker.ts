@@ -1,22 +1,12 @@
 // The broker port: one interface for the paper exchange and every real broker adapter.
 import type { Fixed } from '../domain/decimal.js';
-import type { Exchange } from '../domain/instrument.js';
-import type { Action, PriceType, Product, Validity } from '../domain/order.js';
+import type { OrderRequest, PriceType } from '../domain/order.js';
 
-/** What the gateway sends to a venue. `clientOrderId` is our order id and the lookup key after a timeout. */
-export interface BrokerOrderRequest {
+/** What the gateway sends to a venue: the order's terms, plus `clientOrderId` (our order id and the lookup
+ * key after a timeout), the account, a short `tag` (brokers' free-text field) and the correlation id. */
+export interface BrokerOrderRequest extends Omit<OrderRequest, 'strategy'> {
   readonly clientOrderId: string;
   readonly accountId: string;
-  readonly exchange: Exchange;
-  readonly symbol: string;
-  readonly action: Action;
-  readonly quantity: number;
-  readonly priceType: PriceType;
-  readonly product: Product;
-  readonly price: Fixed;
-  readonly triggerPrice: Fixed;
-  readonly disclosedQuantity: number;
-  readonly validity: Validity;
   readonly tag: string;
   /** Correlation id of the originating request, for the venue's logs. */
   readonly requestId: string | null;

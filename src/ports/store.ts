@@ -3,6 +3,7 @@ import type { Fixed } from '../domain/decimal.js';
 import type { Exchange } from '../domain/instrument.js';
 import type { Order } from '../domain/order.js';
 import type { Fill, Position } from '../domain/position.js';
+import type { BrokerTrade } from './broker.js';
 
 /** One entry of the append-only order journal. `seq` increases by one per order. */
 export interface OrderEvent {
@@ -56,14 +57,9 @@ export interface VenueOrderRecord {
   readonly updatedAt: number;
 }
 
-export interface VenueTradeRecord {
+/** A trade as the paper venue records it: the broker port's trade, tagged with the venue. */
+export interface VenueTradeRecord extends BrokerTrade {
   readonly venue: string;
-  readonly tradeId: string;
-  readonly clientOrderId: string;
-  readonly brokerOrderId: string;
-  readonly quantity: number;
-  readonly price: Fixed;
-  readonly at: number;
 }
 
 /** One atomic change set. Units committed close together share a database transaction (group commit). */
