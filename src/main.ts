@@ -20,6 +20,7 @@ import { CompositeOrders } from './services/composite-orders.js';
 import { Execution } from './services/execution.js';
 import { IdempotencyService } from './services/idempotency.service.js';
 import { IdentityService, sandboxAccountId } from './services/identity.service.js';
+import { MarketDataService } from './services/market-data.service.js';
 import { OrderService } from './services/order.service.js';
 import { PortfolioService } from './services/portfolio.service.js';
 import { ReconciliationService } from './services/reconciliation.service.js';
@@ -56,6 +57,7 @@ export interface Runtime {
   readonly orders: OrderService;
   readonly composite: CompositeOrders;
   readonly portfolio: PortfolioService;
+  readonly marketData: MarketDataService;
   readonly idempotency: IdempotencyService;
   readonly reconciliation: ReconciliationService;
   readonly settlement: SettlementService;
@@ -139,6 +141,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     orders,
     composite,
     portfolio: new PortfolioService(state, risk, instruments, market, () => config.trading.leverage),
+    marketData: new MarketDataService(market, instruments, market, clock),
     idempotency: new IdempotencyService(store, clock, () => config.trading.idempotencyTtlMs),
     reconciliation: new ReconciliationService(state, execution, brokers, clock, log),
     settlement: new SettlementService(state, store, composite, clock, trading, systemContext, log),
@@ -224,6 +227,7 @@ export async function buildServer(
     orders: runtime.orders,
     composite: runtime.composite,
     portfolio: runtime.portfolio,
+    marketData: runtime.marketData,
     idempotency: runtime.idempotency,
     brokerName: () => config.trading.broker,
     version: VERSION,

@@ -4,9 +4,11 @@ import type { Logger as PinoLogger } from 'pino';
 import type { CompositeOrders } from '../services/composite-orders.js';
 import type { IdempotencyService } from '../services/idempotency.service.js';
 import type { IdentityService } from '../services/identity.service.js';
+import type { MarketDataService } from '../services/market-data.service.js';
 import type { OrderService } from '../services/order.service.js';
 import type { PortfolioService } from '../services/portfolio.service.js';
 import { registerAccountRoutes } from './openalgo/account.routes.js';
+import { registerMarketDataRoutes } from './openalgo/market-data.routes.js';
 import { registerOrderRoutes } from './openalgo/orders.routes.js';
 import { registerHealthRoutes, type HealthCheck } from './ops/health.routes.js';
 import { registerApiKeyAuth } from './plugins/apikey-auth.plugin.js';
@@ -20,6 +22,7 @@ export interface AppDeps {
   readonly orders: OrderService;
   readonly composite: CompositeOrders;
   readonly portfolio: PortfolioService;
+  readonly marketData: MarketDataService;
   readonly idempotency: IdempotencyService;
   readonly brokerName: () => string;
   readonly health: HealthCheck;
@@ -93,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       });
       registerOrderRoutes(api, deps);
       registerAccountRoutes(api, deps);
+      registerMarketDataRoutes(api, deps);
       done();
     },
     { prefix: '/api/v1' },
