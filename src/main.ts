@@ -73,6 +73,8 @@ export interface RuntimeOptions {
   readonly onFatal?: (e: unknown) => void;
   /** Extra broker adapters beside the paper exchange (tests inject fault-injecting fakes here). */
   readonly brokers?: readonly Broker[];
+  /** Finished orders and fills per account kept in memory (defaults in trading-state.ts). */
+  readonly bookMemory?: { readonly orders: number; readonly fills: number };
 }
 
 /** Builds every service over the configured store. Does not start brokers or timers. */
@@ -85,7 +87,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   const ids = timeIds(clock);
   const instruments = new BundledInstruments(buildInstrumentMaster(istDate(clock.now())));
   const market = new MarketSimulator({ seed: config.seed, instruments, clock });
-  const state = new TradingState();
+  const state = new TradingState(options.bookMemory?.orders, options.bookMemory?.fills);
   const execution = new Execution(state, store, clock, log, options.onFatal ?? (() => undefined));
   const paper = new PaperBroker(market, store, ids, clock, log.child({ component: 'paper' }), {
     sessions: () => config.trading.sessions,
@@ -140,7 +142,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     identity,
     orders,
     composite,
-    portfolio: new PortfolioService(state, risk, instruments, market, () => config.trading.leverage),
+    portfolio: new PortfolioService(state, store, risk, instruments, market, () => config.trading.leverage),
     marketData: new MarketDataService(market, instruments, market, clock),
     idempotency: new IdempotencyService(store, clock, () => config.trading.idempotencyTtlMs),
     reconciliation: new ReconciliationService(state, execution, brokers, clock, log),
@@ -174,12 +176,14 @@ export async function buildServer(
   logger: PinoLogger,
   clock?: Clock,
   brokers?: readonly Broker[],
+  bookMemory?: RuntimeOptions['bookMemory'],
 ): Promise<Omit<Server, 'url'>> {
   let fatal = false;
   const runtime = await createRuntime(config, {
     logger,
     ...(clock ? { clock } : {}),
     ...(brokers ? { brokers } : {}),
+    ...(bookMemory ? { bookMemory } : {}),
     onFatal: () => {
       fatal = true;
     },

@@ -91,6 +91,10 @@ export interface TradingStore extends UnitOfWork {
   /** Orders still working, plus every order created at or after `sinceMs`. */
   loadOrders(sinceMs: number): Promise<Order[]>;
   findOrder(orderId: string): Promise<Order | null>;
+  /** One account's orders created at or after `sinceMs`, oldest first. */
+  loadAccountOrders(accountId: string, sinceMs: number): Promise<Order[]>;
+  /** One account's fills at or after `sinceMs`, oldest first. */
+  loadAccountFills(accountId: string, sinceMs: number): Promise<Fill[]>;
   orderEvents(orderId: string): Promise<OrderEvent[]>;
   /** Fills at or after `sinceMs` (all fills with 0). */
   loadFills(sinceMs: number): Promise<Fill[]>;

@@ -167,19 +167,38 @@ export class Execution {
     broker: string,
     at: number,
   ): Change[] {
-    if (this.state.hasTrade(broker, trade.tradeId)) return [];
+    if (this.state.hasTrade(order.orderId, trade.tradeId)) return [];
     if (trade.quantity <= 0 || order.filledQuantity + trade.quantity > order.quantity) {
       // An overfill is a venue defect; applying it would corrupt positions. Keep it out and shout.
       this.log.error({ orderId: order.orderId, trade }, 'refused a fill beyond the order quantity');
       return [];
     }
     const filledQuantity = order.filledQuantity + trade.quantity;
-    const to: OrderStatus = filledQuantity === order.quantity ? 'complete' : 'partially_filled';
-    const next = transition(order, to, at, {
+    const patch = {
       filledQuantity,
       filledValue: order.filledValue + notional(trade.price, trade.quantity),
       brokerOrderId: order.brokerOrderId ?? trade.brokerOrderId,
-    });
+    };
+    let next: Order;
+    if (order.status === 'cancelled' || order.status === 'expired') {
+      // The venue filled part of the order before the cancel took effect and told us after: the fill is
+      // real, the order stays cancelled.
+      this.log.warn(
+        { orderId: order.orderId, tradeId: trade.tradeId },
+        'fill reported after the order was closed',
+      );
+      next = copyOrder(order, { ...patch, updatedAt: at, seq: order.seq + 1 });
+    } else if (order.status === 'complete' || order.status === 'rejected') {
+      this.log.error({ orderId: order.orderId, trade }, 'fill for a finished order refused');
+      return [];
+    } else {
+      next = transition(
+        order,
+        filledQuantity === order.quantity ? 'complete' : 'partially_filled',
+        at,
+        patch,
+      );
+    }
     const fill: Fill = {
       tradeId: trade.tradeId,
       orderId: order.orderId,

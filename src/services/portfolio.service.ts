@@ -7,7 +7,7 @@ import type { Action, Order, PriceType, Product } from '../domain/order.js';
 import type { Fill, Position } from '../domain/position.js';
 import type { InstrumentRepository } from '../ports/instruments.js';
 import type { MarketData } from '../ports/market-data.js';
-import type { Holding } from '../ports/store.js';
+import type { Holding, TradingStore } from '../ports/store.js';
 import type { TradingContext } from './context.js';
 import type { Risk } from './risk.js';
 import type { AccountBook, TradingState } from './trading-state.js';
@@ -28,6 +28,7 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 export class PortfolioService {
   constructor(
     private readonly state: TradingState,
+    private readonly store: TradingStore,
     private readonly risk: Risk,
     private readonly instruments: InstrumentRepository,
     private readonly market: MarketData,
@@ -40,12 +41,26 @@ export class PortfolioService {
     return b;
   }
 
-  orders(ctx: TradingContext): Order[] {
-    return [...this.book(ctx).orders.values()];
+  /** Today's orders: from memory, or from the store once a busy day no longer fits in memory. */
+  async orders(ctx: TradingContext): Promise<Order[]> {
+    const b = this.book(ctx);
+    if (!b.truncated) return [...b.orders.values()];
+    const stored = await this.store.loadAccountOrders(ctx.accountId, this.state.dayStartMs);
+    // Memory may be a step ahead of the store (a change being committed): prefer it.
+    const rows = stored.map((o) => b.orders.get(o.orderId) ?? o);
+    const seen = new Set(stored.map((o) => o.orderId));
+    for (const o of b.orders.values())
+      if (!seen.has(o.orderId) && o.createdAt >= this.state.dayStartMs) rows.push(o);
+    return rows;
   }
 
-  trades(ctx: TradingContext): readonly Fill[] {
-    return this.book(ctx).fills;
+  /** Today's fills, from memory or, on a busy day, from the store. */
+  async trades(ctx: TradingContext): Promise<readonly Fill[]> {
+    const b = this.book(ctx);
+    if (!b.truncated) return b.fills;
+    const stored = await this.store.loadAccountFills(ctx.accountId, this.state.dayStartMs);
+    const seen = new Set(stored.map((f) => f.tradeId));
+    return [...stored, ...b.fills.filter((f) => !seen.has(f.tradeId))];
   }
 
   /** Positions with a quantity or with activity today. */

@@ -105,9 +105,9 @@ export class ReconciliationService {
     let fills = 0;
     if (snap.filledQuantity > (this.state.findOrder(o.orderId)?.filledQuantity ?? 0)) {
       for (const t of await broker.tradesFor(o.orderId)) {
-        const had = this.state.hasTrade(broker.name, t.tradeId);
+        const had = this.state.hasTrade(o.orderId, t.tradeId);
         this.execution.handle({ type: 'fill', ...t }, broker.name);
-        if (!had && this.state.hasTrade(broker.name, t.tradeId)) fills++;
+        if (!had && this.state.hasTrade(o.orderId, t.tradeId)) fills++;
       }
     }
     if (snap.status === 'cancelled' || snap.status === 'rejected' || snap.status === 'expired') {

@@ -1,6 +1,6 @@
 // End of day: MIS auto square-off at the exchange's time, then T+1 settlement of CNC into holdings.
 import { mulDiv } from '../domain/decimal.js';
-import { istDate, misSquareOffAt } from '../domain/market-calendar.js';
+import { istDate, istEpoch, misSquareOffAt } from '../domain/market-calendar.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { Change, Holding, TradingStore } from '../ports/store.js';
@@ -130,6 +130,9 @@ export class SettlementService {
       }
     }
     book.fills.length = 0;
+    book.finished.length = 0;
+    book.truncated = false;
+    this.state.dayStartMs = istEpoch(today, '00:00');
     for (const o of [...book.orders.values()]) if (!book.working.has(o.orderId)) this.state.removeOrder(o);
     this.log.info({ accountId: book.accountId, day: today }, 'account settled');
   }

@@ -11,13 +11,21 @@ export interface AccountBook {
   /** Today's orders and every still-working order, by id, in creation order. */
   readonly orders: Map<string, Order>;
   readonly working: Set<string>;
-  /** Today's fills, oldest first. */
+  /** Today's most recent fills, oldest first (at most MAX_FILLS_IN_MEMORY). */
   readonly fills: Fill[];
+  /** Finished orders in memory, oldest first; past MAX_FINISHED_IN_MEMORY the oldest leave memory. */
+  readonly finished: string[];
+  /** True once today's orders or fills no longer all fit in memory: books are then read from the store. */
+  truncated: boolean;
   readonly positions: Map<string, Position>;
   readonly holdings: Map<string, Holding>;
   /** Net quantity per strategy|exchange|symbol|product, for closing one strategy's positions only. */
   readonly strategyNet: Map<string, number>;
 }
+
+/** Finished orders and fills of one account kept in memory; older ones of the day are read from the store. */
+export const MAX_FINISHED_IN_MEMORY = 5_000;
+export const MAX_FILLS_IN_MEMORY = 5_000;
 
 export function strategyKey(strategy: string, exchange: string, symbol: string, product: string): string {
   return `${strategy}|${exchange}|${symbol}|${product}`;
@@ -32,8 +40,15 @@ export class TradingState {
   private readonly books = new Map<string, AccountBook>();
   /** Order id -> account, for lookups by id alone (broker events). */
   private readonly orderAccount = new Map<string, string>();
-  /** `broker|tradeId` of fills applied, so a replayed fill is ignored. */
-  private readonly appliedTrades = new Set<string>();
+  /** Trade ids applied to each order in memory, so a replayed fill is ignored. */
+  private readonly tradesByOrder = new Map<string, Set<string>>();
+  /** Start of the trading day the books hold (IST midnight, epoch ms). */
+  dayStartMs = 0;
+
+  constructor(
+    private readonly maxFinished = MAX_FINISHED_IN_MEMORY,
+    private readonly maxFills = MAX_FILLS_IN_MEMORY,
+  ) {}
 
   book(accountId: string): AccountBook | undefined {
     return this.books.get(accountId);
@@ -48,6 +63,8 @@ export class TradingState {
         orders: new Map(),
         working: new Set(),
         fills: [],
+        finished: [],
+        truncated: false,
         positions: new Map(),
         holdings: new Map(),
         strategyNet: new Map(),
@@ -69,10 +86,27 @@ export class TradingState {
   putOrder(order: Order): void {
     const b = this.books.get(order.accountId);
     if (!b) throw new Error(`order ${order.orderId} for unknown account ${order.accountId}`);
+    const known = b.orders.has(order.orderId);
     b.orders.set(order.orderId, order);
     this.orderAccount.set(order.orderId, order.accountId);
-    if (isWorking(order)) b.working.add(order.orderId);
-    else b.working.delete(order.orderId);
+    if (isWorking(order)) {
+      b.working.add(order.orderId);
+    } else if (b.working.delete(order.orderId) || !known) {
+      b.finished.push(order.orderId);
+      this.evictFinished(b);
+    }
+  }
+
+  /** Keeps memory bounded on busy days: the oldest finished orders leave memory (they stay in the store). */
+  private evictFinished(b: AccountBook): void {
+    while (b.finished.length > this.maxFinished) {
+      const id = b.finished.shift();
+      if (id === undefined) break;
+      b.orders.delete(id);
+      this.orderAccount.delete(id);
+      this.tradesByOrder.delete(id);
+      b.truncated = true;
+    }
   }
 
   removeOrder(order: Order): void {
@@ -80,18 +114,29 @@ export class TradingState {
     b?.orders.delete(order.orderId);
     b?.working.delete(order.orderId);
     this.orderAccount.delete(order.orderId);
+    this.tradesByOrder.delete(order.orderId);
   }
 
-  hasTrade(broker: string, tradeId: string): boolean {
-    return this.appliedTrades.has(`${broker}|${tradeId}`);
+  hasTrade(orderId: string, tradeId: string): boolean {
+    return this.tradesByOrder.get(orderId)?.has(tradeId) ?? false;
+  }
+
+  private rememberTrade(orderId: string, tradeId: string): void {
+    let set = this.tradesByOrder.get(orderId);
+    if (!set) this.tradesByOrder.set(orderId, (set = new Set()));
+    set.add(tradeId);
   }
 
   /** Records a fill in the books; the caller has already folded it into the position. */
   addFill(fill: Fill): void {
-    this.appliedTrades.add(`${fill.broker}|${fill.tradeId}`);
+    this.rememberTrade(fill.orderId, fill.tradeId);
     const b = this.books.get(fill.accountId);
     if (!b) return;
     b.fills.push(fill);
+    if (b.fills.length > this.maxFills) {
+      b.fills.shift();
+      b.truncated = true;
+    }
     const key = strategyKey(fill.strategy, fill.exchange, fill.symbol, fill.product);
     b.strategyNet.set(key, (b.strategyNet.get(key) ?? 0) + signedQuantity(fill.action, fill.quantity));
   }
@@ -126,6 +171,7 @@ export class TradingState {
 
   /** Loads books from the store: accounts, holdings, positions, today's and working orders, fills. */
   async load(store: TradingStore, dayStartMs: number): Promise<void> {
+    this.dayStartMs = dayStartMs;
     for (const a of await store.loadAccounts()) this.ensureBook(a);
     for (const h of await store.loadHoldings())
       this.books.get(h.accountId)?.holdings.set(holdingKey(h.exchange, h.symbol), h);
@@ -140,10 +186,16 @@ export class TradingState {
     for (const f of await store.loadFills(0)) {
       const b = this.books.get(f.accountId);
       if (!b) continue;
-      this.appliedTrades.add(`${f.broker}|${f.tradeId}`);
+      if (b.orders.has(f.orderId)) this.rememberTrade(f.orderId, f.tradeId);
       const key = strategyKey(f.strategy, f.exchange, f.symbol, f.product);
       b.strategyNet.set(key, (b.strategyNet.get(key) ?? 0) + signedQuantity(f.action, f.quantity));
-      if (f.timestamp >= dayStartMs) b.fills.push(f);
+      if (f.timestamp >= dayStartMs) {
+        b.fills.push(f);
+        if (b.fills.length > this.maxFills) {
+          b.fills.shift();
+          b.truncated = true;
+        }
+      }
     }
   }
 }

@@ -37,7 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
         account_id TEXT NOT NULL, exchange TEXT NOT NULL, symbol TEXT NOT NULL, product TEXT NOT NULL,
         action TEXT NOT NULL, quantity BIGINT NOT NULL, price BIGINT NOT NULL, strategy TEXT NOT NULL,
         at BIGINT NOT NULL, PRIMARY KEY (broker, trade_id)) {{WITHOUT_ROWID}}`,
-      `CREATE INDEX fills_at ON fills (at)`,
+      `CREATE INDEX fills_account_at ON fills (account_id, at)`,
       `CREATE TABLE positions (account_id TEXT NOT NULL, exchange TEXT NOT NULL, symbol TEXT NOT NULL,
         product TEXT NOT NULL, net_quantity BIGINT NOT NULL, open_cost BIGINT NOT NULL, realized_pnl BIGINT NOT NULL,
         buy_quantity BIGINT NOT NULL, sell_quantity BIGINT NOT NULL, buy_value BIGINT NOT NULL,

@@ -184,6 +184,22 @@ export class SqlStore implements TradingStore, VenueStore, IdentityStore {
     return rows[0] ? toOrder(rows[0]) : null;
   }
 
+  async loadAccountOrders(accountId: string, sinceMs: number): Promise<Order[]> {
+    const rows = await this.driver.all<Row>(
+      'SELECT * FROM orders WHERE account_id = ? AND created_at >= ? ORDER BY created_at, order_id',
+      [accountId, sinceMs],
+    );
+    return rows.map(toOrder);
+  }
+
+  async loadAccountFills(accountId: string, sinceMs: number): Promise<Fill[]> {
+    const rows = await this.driver.all<Row>(
+      'SELECT * FROM fills WHERE account_id = ? AND at >= ? ORDER BY at, trade_id',
+      [accountId, sinceMs],
+    );
+    return rows.map(toFill);
+  }
+
   async orderEvents(orderId: string): Promise<OrderEvent[]> {
     const rows = await this.driver.all<Row>('SELECT * FROM order_events WHERE order_id = ? ORDER BY seq', [
       orderId,

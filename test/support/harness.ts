@@ -34,6 +34,8 @@ export interface TestAppOptions {
   readonly trading?: Partial<Config['trading']>;
   readonly apiKey?: string;
   readonly brokers?: readonly Broker[];
+  /** Small limits make a "busy day" (books read back from the store) cheap to test. */
+  readonly bookMemory?: { readonly orders: number; readonly fills: number };
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -47,7 +49,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     sqliteSync: 'NORMAL',
     trading: { ...DEFAULT_CONFIG.trading, ...opts.trading },
   };
-  const server = await buildServer(config, pino({ level: 'silent' }), clock, opts.brokers);
+  const server = await buildServer(config, pino({ level: 'silent' }), clock, opts.brokers, opts.bookMemory);
   const apiKey = opts.apiKey ?? server.bootstrap?.apiKey;
   if (apiKey === undefined) throw new Error('no API key: pass apiKey when reopening an existing data dir');
   let stopped = false;

@@ -37,9 +37,9 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRouteDe
     });
   });
 
-  app.post('/orderbook', { ...read, schema: { body: KeyOnly } }, (request) => {
+  app.post('/orderbook', { ...read, schema: { body: KeyOnly } }, async (request) => {
     const ctx = ctxOf(request);
-    const orders = portfolio.orders(ctx);
+    const orders = await portfolio.orders(ctx);
     const rows = orders.map(orderRow);
     const count = (pred: (s: string) => boolean): number =>
       rows.filter((r) => pred(String(r.order_status))).length;
@@ -58,9 +58,9 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountRouteDe
     });
   });
 
-  app.post('/tradebook', { ...read, schema: { body: KeyOnly } }, (request) => {
+  app.post('/tradebook', { ...read, schema: { body: KeyOnly } }, async (request) => {
     const ctx = ctxOf(request);
-    return withMode(ctx, { status: 'success', data: portfolio.trades(ctx).map(tradeRow) });
+    return withMode(ctx, { status: 'success', data: (await portfolio.trades(ctx)).map(tradeRow) });
   });
 
   app.post('/positionbook', { ...read, schema: { body: KeyOnly } }, (request) => {
