@@ -21,6 +21,8 @@ import { Execution } from './services/execution.js';
 import { IdempotencyService } from './services/idempotency.service.js';
 import { IdentityService, sandboxAccountId } from './services/identity.service.js';
 import { MarketDataService } from './services/market-data.service.js';
+import { OptionsOrders } from './services/options-orders.js';
+import { OptionsService } from './services/options.service.js';
 import { OrderService } from './services/order.service.js';
 import { PortfolioService } from './services/portfolio.service.js';
 import { ReconciliationService } from './services/reconciliation.service.js';
@@ -224,6 +226,7 @@ export async function buildServer(
     ),
   );
 
+  const options = new OptionsService(runtime.market, runtime.instruments, runtime.clock);
   const app = await buildApp({
     logger,
     bodyLimit: config.bodyLimit,
@@ -232,6 +235,8 @@ export async function buildServer(
     composite: runtime.composite,
     portfolio: runtime.portfolio,
     marketData: runtime.marketData,
+    options,
+    optionsOrders: new OptionsOrders(options, runtime.orders, runtime.composite),
     idempotency: runtime.idempotency,
     brokerName: () => config.trading.broker,
     version: VERSION,

@@ -5,10 +5,13 @@ import type { CompositeOrders } from '../services/composite-orders.js';
 import type { IdempotencyService } from '../services/idempotency.service.js';
 import type { IdentityService } from '../services/identity.service.js';
 import type { MarketDataService } from '../services/market-data.service.js';
+import type { OptionsOrders } from '../services/options-orders.js';
+import type { OptionsService } from '../services/options.service.js';
 import type { OrderService } from '../services/order.service.js';
 import type { PortfolioService } from '../services/portfolio.service.js';
 import { registerAccountRoutes } from './openalgo/account.routes.js';
 import { registerMarketDataRoutes } from './openalgo/market-data.routes.js';
+import { registerOptionsRoutes } from './openalgo/options.routes.js';
 import { registerOrderRoutes } from './openalgo/orders.routes.js';
 import { registerHealthRoutes, type HealthCheck } from './ops/health.routes.js';
 import { registerApiKeyAuth } from './plugins/apikey-auth.plugin.js';
@@ -23,6 +26,8 @@ export interface AppDeps {
   readonly composite: CompositeOrders;
   readonly portfolio: PortfolioService;
   readonly marketData: MarketDataService;
+  readonly options: OptionsService;
+  readonly optionsOrders: OptionsOrders;
   readonly idempotency: IdempotencyService;
   readonly brokerName: () => string;
   readonly health: HealthCheck;
@@ -97,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       registerOrderRoutes(api, deps);
       registerAccountRoutes(api, deps);
       registerMarketDataRoutes(api, deps);
+      registerOptionsRoutes(api, deps);
       done();
     },
     { prefix: '/api/v1' },

@@ -38,8 +38,19 @@ export class IdempotencyService {
     const id = `${scope}\u0000${key}`;
     const local = this.running.get(id);
     if (local !== undefined) throw this.conflict(local === fingerprint);
-    const existing = await this.store.findIdempotency(scope, key);
-    if (existing) return this.replay(existing, fingerprint);
+    // Marked running before the first await, so a concurrent duplicate on this instance always sees it.
+    this.running.set(id, fingerprint);
+    let existing: IdempotencyRecord | null;
+    try {
+      existing = await this.store.findIdempotency(scope, key);
+    } catch (e) {
+      this.running.delete(id);
+      throw e;
+    }
+    if (existing) {
+      this.running.delete(id);
+      return this.replay(existing, fingerprint);
+    }
     const now = this.clock.now();
     const claim: IdempotencyRecord = {
       scope,
@@ -51,7 +62,6 @@ export class IdempotencyService {
       createdAt: now,
       expiresAt: now + this.ttlMs(),
     };
-    this.running.set(id, fingerprint);
     try {
       try {
         await this.store.commit([{ kind: 'idempotency_claim', record: claim }]);

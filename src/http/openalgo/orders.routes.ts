@@ -55,7 +55,7 @@ function idempotencyKey(request: FastifyRequest): string | null {
 }
 
 /** Runs a placement once per idempotency key; replays send the first response byte for byte. */
-async function once(
+export async function once(
   deps: OrderRouteDeps,
   request: FastifyRequest,
   reply: FastifyReply,
