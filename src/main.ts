@@ -10,7 +10,9 @@ import type { Config } from './config/schema.js';
 import { BundledInstruments, buildInstrumentMaster } from './domain/instruments/index.js';
 import { istDate, istEpoch } from './domain/market-calendar.js';
 import { buildApp } from './http/app.js';
+import { attachWsServer, type WsServerHandle, type WsServerOptions } from './http/ws/ws.server.js';
 import { argon2Hasher } from './platform/argon2-hasher.js';
+import { RedisOrderBus } from './platform/redis-order-bus.js';
 import { systemClock } from './platform/system-clock.js';
 import { timeIds } from './platform/time-ids.js';
 import type { Broker } from './ports/broker.js';
@@ -66,6 +68,8 @@ export interface Runtime {
   readonly market: MarketSimulator;
   readonly instruments: BundledInstruments;
   readonly brokers: ReadonlyMap<string, Broker>;
+  /** Applies broker events; its `onOrder` feeds WebSocket order updates. */
+  readonly execution: Execution;
   close(): Promise<void>;
 }
 
@@ -152,6 +156,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     market,
     instruments,
     brokers,
+    execution,
     async close() {
       for (const b of brokers.values()) await b.stop();
       market.stop();
@@ -165,6 +170,8 @@ export interface Server {
   readonly app: FastifyInstance;
   readonly runtime: Runtime;
   readonly url: string;
+  /** The WebSocket endpoint (`/ws` on the same port); present once listening. */
+  readonly ws?: WsServerHandle;
   readonly bootstrap: { username: string; password: string; apiKey: string } | null;
   close(): Promise<void>;
 }
@@ -267,8 +274,22 @@ export async function buildServer(
   };
 }
 
-/** Builds the server and listens on the configured host and port. */
-export async function startServer(config: Config, logger: PinoLogger, clock?: Clock): Promise<Server> {
+export interface StartOptions {
+  /** WebSocket endpoint settings (tests shorten the auth grace and heartbeat). */
+  readonly ws?: Partial<WsServerOptions>;
+  /** Fan order updates out across instances through Redis (default: the `REDIS_URL` environment variable). */
+  readonly redisUrl?: string;
+  /** Pub/sub channel of order updates (tests isolate themselves with their own). */
+  readonly orderChannel?: string;
+}
+
+/** Builds the server, listens on the configured host and port, and serves the WebSocket endpoint there. */
+export async function startServer(
+  config: Config,
+  logger: PinoLogger,
+  clock?: Clock,
+  options: StartOptions = {},
+): Promise<Server> {
   const server = await buildServer(config, logger, clock);
   try {
     await server.app.listen({ host: config.host, port: config.port });
@@ -276,9 +297,47 @@ export async function startServer(config: Config, logger: PinoLogger, clock?: Cl
     await server.close();
     throw e;
   }
+  const { runtime } = server;
+  const redisUrl = options.redisUrl ?? process.env.REDIS_URL;
+  let bus: RedisOrderBus | null = null;
+  if (redisUrl !== undefined && redisUrl !== '') {
+    bus = new RedisOrderBus(
+      redisUrl,
+      runtime.execution,
+      logger.child({ component: 'redis-orders' }),
+      options.orderChannel,
+    );
+    try {
+      await bus.start();
+    } catch (e) {
+      await bus.close();
+      await server.close();
+      throw e;
+    }
+  }
+  const ws = attachWsServer({
+    server: server.app.server,
+    identity: runtime.identity,
+    market: runtime.market,
+    instruments: runtime.instruments,
+    orders: bus ?? runtime.execution,
+    brokerName: () => config.trading.broker,
+    logger: logger.child({ component: 'ws' }),
+    ...(options.ws ? { options: options.ws } : {}),
+  });
   const addr = server.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  return { ...server, url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}` };
+  return {
+    ...server,
+    ws,
+    // Upgraded sockets keep the HTTP server open, so they close first.
+    async close() {
+      await ws.close();
+      await bus?.close();
+      await server.close();
+    },
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+  };
 }
 
 export { sandboxAccountId };
