@@ -40,7 +40,7 @@ describe('SQLite journal under continuous writes', () => {
     const wal = `${sqlitePath(dir)}-wal`;
     let maxWal = 0;
     let i = 0;
-    const until = Date.now() + 2_000;
+    const until = Date.now() + 2_500;
     // Never idle: a new batch is always queued while the previous one commits.
     while (Date.now() < until) {
       const units = Array.from({ length: 20 }, () => {
@@ -67,6 +67,8 @@ describe('SQLite journal under continuous writes', () => {
     await opened.driver.close();
     rmSync(dir, { recursive: true, force: true });
     expect(i).toBeGreaterThan(5_000);
-    expect(maxWal).toBeLessThan(48 * 1024 * 1024);
+    // Without the writer's checkpoint the WAL never restarts and passes 240 MB in two seconds here; with it
+    // the file stays at what a few hundred milliseconds of writes need (about 20 MB idle, more under load).
+    expect(maxWal).toBeLessThan(120 * 1024 * 1024);
   });
 });
