@@ -25,6 +25,8 @@ export interface MarketSimulatorOptions {
   readonly stepMs?: number;
   /** Continuously compounded annual rate for futures carry and option discounting (default 0.065). */
   readonly riskFreeRate?: number;
+  /** Prices move around the clock (the default always-open paper market) instead of in exchange sessions. */
+  readonly continuous?: boolean;
 }
 
 const DEFAULT_STEP_MS = 1000;
@@ -44,6 +46,7 @@ export class MarketSimulator implements MarketData {
   private readonly clock: Clock;
   private readonly stepMs: number;
   private readonly rate: number;
+  private readonly continuous: boolean;
   private readonly underlyings = new Map<string, SimulatedUnderlying>();
   private readonly derivatives = new Map<string, SimulatedDerivative>();
   private readonly stepped: SimulatedUnderlying[];
@@ -58,6 +61,7 @@ export class MarketSimulator implements MarketData {
     this.clock = options.clock;
     this.stepMs = options.stepMs ?? DEFAULT_STEP_MS;
     this.rate = options.riskFreeRate ?? DEFAULT_RATE;
+    this.continuous = options.continuous === true;
     if (!(this.stepMs > 0) || !Number.isFinite(this.rate)) throw new RangeError('bad simulator options');
     this.stepped = this.instruments
       .list()
@@ -155,6 +159,7 @@ export class MarketSimulator implements MarketData {
       referencePrice: profile ? profile.referencePrice / SCALE : this.fallbackPrice(key),
       annualVol: profile?.annualVol ?? (isIndex ? FALLBACK_VOL.index : FALLBACK_VOL.stock),
       tick: inst.tickSize,
+      continuous: this.continuous,
     };
     const state = this.newUnderlying(
       inst.exchange,
@@ -186,6 +191,7 @@ export class MarketSimulator implements MarketData {
       referencePrice: profile ? profile.referencePrice / SCALE : this.fallbackPrice(key),
       annualVol: profile?.annualVol ?? FALLBACK_VOL.other,
       tick: 500,
+      continuous: this.continuous,
     };
     const state = this.newUnderlying(inst.underlyingExchange ?? inst.exchange, key, spec, false, 1);
     this.underlyings.set(key, state);

@@ -9,7 +9,14 @@
 // and the live simulator, a later history builder and any random-access caller all see identical values.
 import { SCALE, type Fixed } from '../../../domain/decimal.js';
 import type { Exchange } from '../../../domain/instrument.js';
-import { dayNumber, istDate, previousTradingDay, sessionFor } from '../../../domain/market-calendar.js';
+import {
+  addDays,
+  dayNumber,
+  istDate,
+  istEpoch,
+  previousTradingDay,
+  sessionFor,
+} from '../../../domain/market-calendar.js';
 import { combineKeys, hashString, normalAt } from './noise.js';
 
 /** What determines one underlying's path. */
@@ -24,6 +31,11 @@ export interface UnderlyingSpec {
   readonly annualVol: number;
   /** Price increment the path is rounded to (`Fixed`). */
   readonly tick: Fixed;
+  /**
+   * Trade around the clock: every calendar day is one 24 h session (IST midnight to midnight), for the
+   * default always-open paper market; otherwise the exchange's sessions and holidays shape the path.
+   */
+  readonly continuous?: boolean;
 }
 
 /** One session of the path: its bounds and the log-price at both ends. */
@@ -52,6 +64,8 @@ const GAP_FRACTION = 0.2;
 const CALENDAR_DAYS_PER_YEAR = 365;
 /** Length of a trading year in session milliseconds (252 days of 6h15m), the unit of intraday variance. */
 const TRADING_YEAR_MS = 252 * 375 * 60_000;
+/** The same unit for a market that never closes. */
+const CONTINUOUS_YEAR_MS = 365 * 86_400_000;
 const SALT_WALK = 1;
 const SALT_GAP = 2;
 const SALT_BRIDGE = 3;
@@ -117,11 +131,14 @@ export class PricePath {
   day(date: string): PathDay | null {
     const cached = this.days.get(date);
     if (cached !== undefined) return cached;
-    const session = sessionFor(this.spec.calendar, date);
+    const continuous = this.spec.continuous === true;
+    const session = continuous
+      ? { open: istEpoch(date, '00:00'), close: istEpoch(addDays(date, 1), '00:00') }
+      : sessionFor(this.spec.calendar, date);
     let result: PathDay | null = null;
     if (session) {
       const d = dayNumber(date);
-      const prev = previousTradingDay(this.spec.calendar, date);
+      const prev = continuous ? addDays(date, -1) : previousTradingDay(this.spec.calendar, date);
       const gap = GAP_FRACTION * this.tradingDayVol * normalAt(this.key, d, 0, SALT_GAP);
       result = {
         date,
@@ -130,7 +147,8 @@ export class PricePath {
         steps: Math.max(1, Math.ceil((session.close - session.open) / this.stepMs)),
         logOpen: this.anchor(dayNumber(prev)) + gap,
         logClose: this.anchor(d),
-        sigmaStep: this.spec.annualVol * Math.sqrt(this.stepMs / TRADING_YEAR_MS),
+        sigmaStep:
+          this.spec.annualVol * Math.sqrt(this.stepMs / (continuous ? CONTINUOUS_YEAR_MS : TRADING_YEAR_MS)),
         bridgeKey: combineKeys(this.key, d),
       };
     }
@@ -145,6 +163,7 @@ export class PricePath {
   /** IST date of the session an instant belongs to: today once its session opened, else the last one before. */
   sessionDateAt(epochMs: number): string {
     const today = istDate(epochMs);
+    if (this.spec.continuous === true) return today;
     const s = this.day(today);
     if (s && epochMs >= s.open) return today;
     return previousTradingDay(this.spec.calendar, today);
