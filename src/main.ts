@@ -13,6 +13,7 @@ import { buildApp } from './http/app.js';
 import { attachWsServer, type WsServerHandle, type WsServerOptions } from './http/ws/ws.server.js';
 import { argon2Hasher } from './platform/argon2-hasher.js';
 import { RedisOrderBus } from './platform/redis-order-bus.js';
+import { RedisTickBus, type TickBusOptions } from './platform/redis-tick-bus.js';
 import { systemClock } from './platform/system-clock.js';
 import { timeIds } from './platform/time-ids.js';
 import type { Broker } from './ports/broker.js';
@@ -92,7 +93,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   const trading = (): Config['trading'] => config.trading;
   const ids = timeIds(clock);
   const instruments = new BundledInstruments(buildInstrumentMaster(istDate(clock.now())));
-  const market = new MarketSimulator({ seed: config.seed, instruments, clock });
+  // The default always-open market also moves around the clock; `exchange` sessions follow IST hours.
+  const market = new MarketSimulator({
+    seed: config.seed,
+    instruments,
+    clock,
+    continuous: config.trading.sessions === 'always',
+  });
   const state = new TradingState(options.bookMemory?.orders, options.bookMemory?.fills);
   const execution = new Execution(state, store, clock, log, options.onFatal ?? (() => undefined));
   const paper = new PaperBroker(market, store, ids, clock, log.child({ component: 'paper' }), {
@@ -172,6 +179,8 @@ export interface Server {
   readonly url: string;
   /** The WebSocket endpoint (`/ws` on the same port); present once listening. */
   readonly ws?: WsServerHandle;
+  /** The Redis tick stream, when `REDIS_URL` is set (see docs/adr/0011). */
+  readonly ticks?: { isLeader(): boolean };
   readonly bootstrap: { username: string; password: string; apiKey: string } | null;
   close(): Promise<void>;
 }
@@ -281,6 +290,8 @@ export interface StartOptions {
   readonly redisUrl?: string;
   /** Pub/sub channel of order updates (tests isolate themselves with their own). */
   readonly orderChannel?: string;
+  /** Channel, publisher lease key and lease length of the Redis tick stream (tests shorten the lease). */
+  readonly ticks?: Partial<TickBusOptions>;
 }
 
 /** Builds the server, listens on the configured host and port, and serves the WebSocket endpoint there. */
@@ -300,6 +311,7 @@ export async function startServer(
   const { runtime } = server;
   const redisUrl = options.redisUrl ?? process.env.REDIS_URL;
   let bus: RedisOrderBus | null = null;
+  let ticks: RedisTickBus | null = null;
   if (redisUrl !== undefined && redisUrl !== '') {
     bus = new RedisOrderBus(
       redisUrl,
@@ -307,9 +319,17 @@ export async function startServer(
       logger.child({ component: 'redis-orders' }),
       options.orderChannel,
     );
+    ticks = new RedisTickBus(
+      redisUrl,
+      runtime.market,
+      logger.child({ component: 'redis-ticks' }),
+      options.ticks,
+    );
     try {
       await bus.start();
+      await ticks.start();
     } catch (e) {
+      await ticks.close();
       await bus.close();
       await server.close();
       throw e;
@@ -318,7 +338,7 @@ export async function startServer(
   const ws = attachWsServer({
     server: server.app.server,
     identity: runtime.identity,
-    market: runtime.market,
+    market: ticks ?? runtime.market,
     instruments: runtime.instruments,
     orders: bus ?? runtime.execution,
     brokerName: () => config.trading.broker,
@@ -330,9 +350,11 @@ export async function startServer(
   return {
     ...server,
     ws,
+    ...(ticks ? { ticks } : {}),
     // Upgraded sockets keep the HTTP server open, so they close first.
     async close() {
       await ws.close();
+      await ticks?.close();
       await bus?.close();
       await server.close();
     },

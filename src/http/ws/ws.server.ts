@@ -5,7 +5,8 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Order } from '../../domain/order.js';
 import type { InstrumentRepository } from '../../ports/instruments.js';
 import type { Logger } from '../../ports/logger.js';
-import type { MarketData, Quote } from '../../ports/market-data.js';
+import type { Quote } from '../../ports/market-data.js';
+import type { TickStream } from '../../ports/tick-stream.js';
 import type { IdentityService, Principal } from '../../services/identity.service.js';
 import {
   DEFAULT_STREAM_LIMITS,
@@ -29,9 +30,7 @@ import {
 } from './ws.protocol.js';
 
 /** The market as the stream needs it: quotes, underlying changes, and a signal after each market step. */
-export interface StreamMarket extends MarketData {
-  onTick(listener: (nowMs: number) => void): () => void;
-}
+export type StreamMarket = TickStream;
 
 export interface WsServerOptions {
   readonly path: string;
