@@ -315,6 +315,25 @@ export function attachWsServer(deps: WsServerDeps): WsServerHandle {
       });
   }
 
+  // Every frame sent to a client in one event-loop turn (one market step fans out 50+ ticks to it) leaves
+  // in one write: the socket is corked at the first send and uncorked once the turn ends.
+  const corked = new Set<{ uncork(): void }>();
+  let uncorkScheduled = false;
+  const corkForThisTurn = (ws: WebSocket): void => {
+    const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (!socket || corked.has(socket)) return;
+    socket.cork();
+    corked.add(socket);
+    if (!uncorkScheduled) {
+      uncorkScheduled = true;
+      setImmediate(() => {
+        uncorkScheduled = false;
+        for (const sock of corked) sock.uncork();
+        corked.clear();
+      });
+    }
+  };
+
   wss.on('connection', (ws: WebSocket) => {
     const c: Connection = {
       id: String(++seq),
@@ -329,6 +348,7 @@ export function attachWsServer(deps: WsServerDeps): WsServerHandle {
     hub.addClient(c.id, {
       bufferedAmount: () => ws.bufferedAmount,
       send: (msg) => {
+        corkForThisTurn(ws);
         ws.send(msg);
       },
       close: (code, reason) => {
