@@ -1,20 +1,14 @@
 // Order-path load bench: algogate placeorder vs a bare node:http baseline, saturated and at a steady rate.
-import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { startBaselineServer, type BaselineServer } from './baseline-server.js';
 import autocannon, { type AutocannonRequest, type Result } from 'autocannon';
 import type { OrderbookBody } from '../test/support/openalgo-wire.js';
-import {
-  freePort,
-  PARENT_WATCHDOG,
-  REPO_ROOT,
-  registerChild,
-  ServerProcess,
-} from '../test/support/server-process.js';
+import { REPO_ROOT, ServerProcess } from '../test/support/server-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -300,50 +294,8 @@ function orderRequests(apikey: string): AutocannonRequest[] {
   );
 }
 
-interface Hello {
-  url: string;
-  stop: () => Promise<void>;
-}
-
-async function startHello(): Promise<Hello> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--import', PARENT_WATCHDOG, '--import', 'tsx', join(REPO_ROOT, 'bench', 'hello-server.ts')],
-    { cwd: REPO_ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  registerChild(child);
-  const exited = new Promise<void>((resolve) => {
-    child.once('close', () => {
-      resolve();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error('hello server did not start within 15 s'));
-    }, 15_000);
-    child.once('close', (code) => {
-      reject(new Error(`hello server exited early (code ${String(code)})`));
-    });
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (s: string) => {
-      if (s.includes('listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => {
-        child.kill('SIGKILL');
-      }, 5_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
+function startHello(): Promise<BaselineServer> {
+  return startBaselineServer('hello-server.ts', 'hello server');
 }
 
 const f = (v: number, digits = 2): string => (Number.isFinite(v) ? v.toFixed(digits) : '-');

@@ -1,23 +1,17 @@
 // WebSocket fan-out bench: N clients × 50 symbols on algogate's /ws while the simulated market steps, plus
 // REST quotes throughput beside a bare Fastify baseline in the same run.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startBaselineServer, type BaselineServer } from './baseline-server.js';
 import autocannon, { type Result } from 'autocannon';
 import WebSocket, { type RawData } from 'ws';
 import { istDate, istEpoch, previousTradingDay, sessionFor } from '../src/domain/market-calendar.js';
 import { NIFTY50_STOCKS } from '../src/domain/instruments/underlyings.js';
 import { rawText } from '../src/http/ws/ws.protocol.js';
-import {
-  freePort,
-  PARENT_WATCHDOG,
-  REPO_ROOT,
-  registerChild,
-  ServerProcess,
-} from '../test/support/server-process.js';
+import { REPO_ROOT, ServerProcess } from '../test/support/server-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -403,45 +397,8 @@ async function rest(name: string, url: string, apikey: string, duration: number)
   };
 }
 
-async function startBaseline(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--import', PARENT_WATCHDOG, '--import', 'tsx', join(REPO_ROOT, 'bench', 'fastify-baseline.ts')],
-    { cwd: REPO_ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  registerChild(child);
-  const exited = new Promise<void>((resolve) => {
-    child.once('close', () => {
-      resolve();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error('fastify baseline did not start within 15 s'));
-    }, 15_000);
-    child.once('close', (code) => {
-      reject(new Error(`fastify baseline exited early (code ${String(code)})`));
-    });
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (s: string) => {
-      if (s.includes('listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => {
-        child.kill('SIGKILL');
-      }, 5_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
+function startBaseline(): Promise<BaselineServer> {
+  return startBaselineServer('fastify-baseline.ts', 'fastify baseline');
 }
 
 function table(head: string[], rows: string[][]): string {
