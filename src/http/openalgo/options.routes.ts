@@ -66,6 +66,23 @@ function toLeg(b: LegBody, expiry?: string): OptionLeg {
   };
 }
 
+/** The strategy, underlying and expiry an options order (single or multi-leg) resolves its strikes from. */
+function orderRef(b: {
+  strategy: string;
+  underlying: string;
+  exchange: OptionsOrderBody['exchange'];
+  expiry_date?: string | undefined;
+  strike_int?: number | undefined;
+}) {
+  return {
+    strategy: b.strategy,
+    underlying: b.underlying,
+    exchange: b.exchange,
+    expiry: b.expiry_date,
+    strikeInt: b.strike_int,
+  };
+}
+
 export function registerOptionsRoutes(app: FastifyInstance, deps: OptionsRouteDeps): void {
   const read = { config: { scope: 'read' as const }, preValidation: upperOptionFields };
   const trade = { config: { scope: 'trade' as const }, preValidation: upperOptionFields };
@@ -167,14 +184,7 @@ export function registerOptionsRoutes(app: FastifyInstance, deps: OptionsRouteDe
     const b = request.body as OptionsOrderBody;
     const ctx = ctxOf(request);
     return once(deps, request, reply, async () => {
-      const ref = {
-        strategy: b.strategy,
-        underlying: b.underlying,
-        exchange: b.exchange,
-        expiry: b.expiry_date,
-        strikeInt: b.strike_int,
-      };
-      const r = await deps.optionsOrders.place(ctx, ref, toLeg(b));
+      const r = await deps.optionsOrders.place(ctx, orderRef(b), toLeg(b));
       const ok = r.placement.kind === 'single' || r.placement.results.some((c) => c.ok);
       return withMode(ctx, {
         status: ok ? 'success' : 'error',
@@ -196,16 +206,9 @@ export function registerOptionsRoutes(app: FastifyInstance, deps: OptionsRouteDe
       const b = request.body as OptionsMultiOrderBody;
       const ctx = ctxOf(request);
       return once(deps, request, reply, async () => {
-        const ref = {
-          strategy: b.strategy,
-          underlying: b.underlying,
-          exchange: b.exchange,
-          expiry: b.expiry_date,
-          strikeInt: b.strike_int,
-        };
         const out = await deps.optionsOrders.placeMulti(
           ctx,
-          ref,
+          orderRef(b),
           b.legs.map((l) => toLeg(l, l.expiry_date)),
         );
         return withMode(ctx, {
