@@ -1,14 +1,13 @@
 // Order-path load bench: algogate placeorder vs a bare node:http baseline, saturated and at a steady rate.
 import { Agent, request } from 'node:http';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, platform, release } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { startBaselineServer, type BaselineServer } from './baseline-server.js';
+import { runBench, writeReport } from './report.js';
 import autocannon, { type AutocannonRequest, type Result } from 'autocannon';
 import type { OrderbookBody } from '../test/support/openalgo-wire.js';
-import { REPO_ROOT, ServerProcess } from '../test/support/server-process.js';
+import { ServerProcess } from '../test/support/server-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -447,9 +446,6 @@ async function main(): Promise<number> {
   process.stdout.write(out.join('\n') + '\n');
 
   const exitCode = orderFailures > 0 || !durability.ok ? 1 : 0;
-  const resultsDir = join(REPO_ROOT, 'bench', 'results');
-  await mkdir(resultsDir, { recursive: true });
-  const file = join(resultsDir, `orders-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   const report = {
     bench: 'orders',
     startedAt: startedAt.toISOString(),
@@ -479,16 +475,8 @@ async function main(): Promise<number> {
     orderFailures,
     exitCode,
   };
-  await writeFile(file, JSON.stringify(report, null, 2) + '\n');
-  process.stdout.write(`result: ${file}\n`);
+  await writeReport('orders', startedAt, report);
   return exitCode;
 }
 
-try {
-  process.exitCode = await main();
-} catch (err) {
-  process.stderr.write(
-    `[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
-  process.exitCode = 1;
-}
+await runBench(main);

@@ -1,17 +1,16 @@
 // WebSocket fan-out bench: N clients × 50 symbols on algogate's /ws while the simulated market steps, plus
 // REST quotes throughput beside a bare Fastify baseline in the same run.
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, platform, release } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBaselineServer, type BaselineServer } from './baseline-server.js';
+import { runBench, writeReport } from './report.js';
 import autocannon, { type Result } from 'autocannon';
 import WebSocket, { type RawData } from 'ws';
 import { istDate, istEpoch, previousTradingDay, sessionFor } from '../src/domain/market-calendar.js';
 import { NIFTY50_STOCKS } from '../src/domain/instruments/underlyings.js';
 import { rawText } from '../src/http/ws/ws.protocol.js';
-import { REPO_ROOT, ServerProcess } from '../test/support/server-process.js';
+import { ServerProcess } from '../test/support/server-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -525,9 +524,6 @@ async function main(): Promise<number> {
     restFailures > 0
       ? 1
       : 0;
-  const resultsDir = join(REPO_ROOT, 'bench', 'results');
-  await mkdir(resultsDir, { recursive: true });
-  const file = join(resultsDir, `ws-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   const report = {
     bench: 'ws',
     startedAt: startedAt.toISOString(),
@@ -553,16 +549,8 @@ async function main(): Promise<number> {
     restThroughputRatio: ratio,
     exitCode,
   };
-  await writeFile(file, JSON.stringify(report, null, 2) + '\n');
-  process.stdout.write(`result: ${file}\n`);
+  await writeReport('ws', startedAt, report);
   return exitCode;
 }
 
-try {
-  process.exitCode = await main();
-} catch (err) {
-  process.stderr.write(
-    `[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
-  process.exitCode = 1;
-}
+await runBench(main);
