@@ -189,13 +189,19 @@ export interface Server {
  * Builds the whole server without listening. Order: store, brokers, reconciliation (trading opens only
  * after our books agree with the brokers), background jobs, then the HTTP app.
  */
+export interface BuildOptions {
+  readonly clock?: Clock;
+  /** Extra broker adapters beside the paper exchange (tests inject fault-injecting fakes here). */
+  readonly brokers?: readonly Broker[];
+  readonly bookMemory?: RuntimeOptions['bookMemory'];
+}
+
 export async function buildServer(
   config: Config,
   logger: PinoLogger,
-  clock?: Clock,
-  brokers?: readonly Broker[],
-  bookMemory?: RuntimeOptions['bookMemory'],
+  opts: BuildOptions = {},
 ): Promise<Omit<Server, 'url'>> {
+  const { clock, brokers, bookMemory } = opts;
   let fatal = false;
   const runtime = await createRuntime(config, {
     logger,
@@ -283,7 +289,7 @@ export async function buildServer(
   };
 }
 
-export interface StartOptions {
+export interface StartOptions extends BuildOptions {
   /** WebSocket endpoint settings (tests shorten the auth grace and heartbeat). */
   readonly ws?: Partial<WsServerOptions>;
   /** Fan order updates out across instances through Redis (default: the `REDIS_URL` environment variable). */
@@ -298,10 +304,9 @@ export interface StartOptions {
 export async function startServer(
   config: Config,
   logger: PinoLogger,
-  clock?: Clock,
   options: StartOptions = {},
 ): Promise<Server> {
-  const server = await buildServer(config, logger, clock);
+  const server = await buildServer(config, logger, options);
   try {
     await server.app.listen({ host: config.host, port: config.port });
   } catch (e) {

@@ -75,9 +75,9 @@ await describeWhen('PostgreSQL and Redis', both, 'WebSocket ticks across instanc
       ticks: tickOptions,
     };
     const log = pino({ level: 'silent' });
-    a = await startServer(config, log, clockA, options);
+    a = await startServer(config, log, { ...options, clock: clockA });
     aOpen = true;
-    b = await startServer(config, log, clockB, options);
+    b = await startServer(config, log, { ...options, clock: clockB });
     const key = a.bootstrap?.apiKey;
     if (key === undefined) throw new Error('no bootstrap key');
     apiKey = key;

@@ -51,8 +51,8 @@ await describeWhen('PostgreSQL and Redis', both, 'WebSocket order updates across
       orderChannel: `algogate-test:${randomBytes(6).toString('hex')}`,
     };
     const log = pino({ level: 'silent' });
-    a = await startServer(config, log, new ManualClock(T0), options);
-    b = await startServer(config, log, new ManualClock(T0), options);
+    a = await startServer(config, log, { ...options, clock: new ManualClock(T0) });
+    b = await startServer(config, log, { ...options, clock: new ManualClock(T0) });
     const key = a.bootstrap?.apiKey;
     if (key === undefined) throw new Error('no bootstrap key');
     apiKey = key;

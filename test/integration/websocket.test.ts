@@ -25,7 +25,7 @@ async function listen(
     databaseUrl: null,
     sqliteSync: 'NORMAL',
   };
-  const server = await startServer(config, pino({ level: 'silent' }), clock, { ws });
+  const server = await startServer(config, pino({ level: 'silent' }), { clock, ws });
   return { server, dataDir };
 }
 

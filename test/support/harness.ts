@@ -49,7 +49,11 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     sqliteSync: 'NORMAL',
     trading: { ...DEFAULT_CONFIG.trading, ...opts.trading },
   };
-  const server = await buildServer(config, pino({ level: 'silent' }), clock, opts.brokers, opts.bookMemory);
+  const server = await buildServer(config, pino({ level: 'silent' }), {
+    clock,
+    ...(opts.brokers ? { brokers: opts.brokers } : {}),
+    ...(opts.bookMemory ? { bookMemory: opts.bookMemory } : {}),
+  });
   const apiKey = opts.apiKey ?? server.bootstrap?.apiKey;
   if (apiKey === undefined) throw new Error('no API key: pass apiKey when reopening an existing data dir');
   let stopped = false;
