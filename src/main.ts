@@ -10,6 +10,11 @@ import type { Config } from './config/schema.js';
 import { BundledInstruments, buildInstrumentMaster } from './domain/instruments/index.js';
 import { istDate, istEpoch } from './domain/market-calendar.js';
 import { buildApp } from './http/app.js';
+import { presentedKey } from './http/plugins/apikey-auth.plugin.js';
+import type { OpsAuthenticator } from './http/plugins/ops-auth.plugin.js';
+import { Metrics } from './observability/metrics.js';
+import { nullSecurityEvents } from './ports/security-events.js';
+import { AppError } from './domain/errors.js';
 import { attachWsServer, type WsServerHandle, type WsServerOptions } from './http/ws/ws.server.js';
 import { argon2Hasher } from './platform/argon2-hasher.js';
 import { RedisOrderBus } from './platform/redis-order-bus.js';
@@ -249,6 +254,14 @@ export async function buildServer(
   );
 
   const options = new OptionsService(runtime.market, runtime.instruments, runtime.clock);
+  const metrics = new Metrics();
+  // Operations routes accept an API key for now; the caller's role is its user's role.
+  const authenticate: OpsAuthenticator = async (request) => {
+    const key = presentedKey(request);
+    if (key === null) throw new AppError('UNAUTHENTICATED', 'authentication required');
+    const { user, key: record } = await runtime.identity.verify(key);
+    return { userId: user.id, username: user.username, role: user.role, via: 'api_key', keyId: record.id };
+  };
   const app = await buildApp({
     logger,
     bodyLimit: config.bodyLimit,
@@ -262,6 +275,9 @@ export async function buildServer(
     idempotency: runtime.idempotency,
     brokerName: () => config.trading.broker,
     version: VERSION,
+    metrics,
+    securityEvents: nullSecurityEvents,
+    authenticate,
     health: async () => {
       const checks: Record<string, { ok: boolean; detail?: string }> = {};
       try {

@@ -22,6 +22,16 @@ export const ERROR_CODES = [
   'BROKER_UNAVAILABLE',
   'STORE_UNAVAILABLE',
   'CONFLICT',
+  /** No or invalid credentials on an operations route (401). */
+  'UNAUTHENTICATED',
+  /** Too many requests; the reply carries Retry-After (429). */
+  'RATE_LIMITED',
+  /** The client IP is banned or not on an allow-list (403). */
+  'IP_BLOCKED',
+  /** The broker's circuit breaker is open: failing fast without calling it (503). */
+  'BROKER_CIRCUIT_OPEN',
+  /** A setting that cannot change while running (409). */
+  'RESTART_REQUIRED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

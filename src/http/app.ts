@@ -1,6 +1,8 @@
 // buildApp: the Fastify application with every plugin and route; never listens, never reads env.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import type { Metrics } from '../observability/metrics.js';
+import type { SecurityEventSink } from '../ports/security-events.js';
 import type { CompositeOrders } from '../services/composite-orders.js';
 import type { IdempotencyService } from '../services/idempotency.service.js';
 import type { IdentityService } from '../services/identity.service.js';
@@ -15,6 +17,7 @@ import { registerOptionsRoutes } from './openalgo/options.routes.js';
 import { registerOrderRoutes } from './openalgo/orders.routes.js';
 import { registerHealthRoutes, type HealthCheck } from './ops/health.routes.js';
 import { registerApiKeyAuth } from './plugins/apikey-auth.plugin.js';
+import { registerOpsAuth, type OpsAuthenticator } from './plugins/ops-auth.plugin.js';
 import { registerErrorHandler } from './plugins/error-handler.plugin.js';
 import { registerRequestId, requestIdFrom } from './plugins/request-id.plugin.js';
 
@@ -32,6 +35,12 @@ export interface AppDeps {
   readonly brokerName: () => string;
   readonly health: HealthCheck;
   readonly version: string;
+  /** This server's metrics registry (GET /metrics, request counters). */
+  readonly metrics: Metrics;
+  /** The security event trail. */
+  readonly securityEvents: SecurityEventSink;
+  /** Resolves the caller of operations routes that declare `config.access`. */
+  readonly authenticate: OpsAuthenticator;
 }
 
 const UPPERCASE_FIELDS = ['action', 'pricetype', 'product', 'exchange'] as const;
@@ -90,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
+  registerOpsAuth(app, deps.authenticate);
   registerHealthRoutes(app, deps.health, deps.version);
 
   await app.register(

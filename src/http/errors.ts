@@ -23,6 +23,11 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   BROKER_UNAVAILABLE: 503,
   STORE_UNAVAILABLE: 503,
   CONFLICT: 409,
+  UNAUTHENTICATED: 401,
+  RATE_LIMITED: 429,
+  IP_BLOCKED: 403,
+  BROKER_CIRCUIT_OPEN: 503,
+  RESTART_REQUIRED: 409,
 };
 
 export interface ErrorEnvelope {
