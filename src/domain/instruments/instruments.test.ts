@@ -138,10 +138,8 @@ describe('buildInstrumentMaster', () => {
     }
   });
 
-  it('stays small and builds quickly', () => {
-    const start = performance.now();
+  it('stays small', () => {
     const rows = buildInstrumentMaster('2026-06-15');
-    expect(performance.now() - start).toBeLessThan(200);
     expect(rows.length).toBeGreaterThan(5_000);
     expect(rows.length).toBeLessThan(50_000);
   });
