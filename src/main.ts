@@ -41,12 +41,11 @@ import { openStore, type OpenedStore } from './store/open.js';
 
 export const VERSION = '0.1.0';
 
-/** The pepper keying API-key hashes: from the environment, else a 0600 file created on first start. */
-export function loadPepper(dataDir: string, env: NodeJS.ProcessEnv = process.env): Buffer {
-  const fromEnv = env.ALGOGATE_API_KEY_PEPPER;
-  if (fromEnv !== undefined && fromEnv !== '') {
-    if (fromEnv.length < 32) throw new Error('ALGOGATE_API_KEY_PEPPER must be at least 32 characters');
-    return Buffer.from(fromEnv);
+/** The pepper keying API-key hashes: from the settings (env/file), else a 0600 file created on first start. */
+export function loadPepper(dataDir: string, configured: string | null): Buffer {
+  if (configured !== null && configured !== '') {
+    if (configured.length < 32) throw new Error('ALGOGATE_API_KEY_PEPPER must be at least 32 characters');
+    return Buffer.from(configured);
   }
   const dir = join(dataDir, 'keys');
   const file = join(dir, 'api-key-pepper');
@@ -132,7 +131,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     store,
     state,
     argon2Hasher,
-    loadPepper(config.dataDir),
+    loadPepper(config.dataDir, config.security.apiKeyPepper),
     clock,
     ids,
     () => config.trading.startingCapital,
@@ -308,7 +307,7 @@ export async function buildServer(
 export interface StartOptions extends BuildOptions {
   /** WebSocket endpoint settings (tests shorten the auth grace and heartbeat). */
   readonly ws?: Partial<WsServerOptions>;
-  /** Fan order updates out across instances through Redis (default: the `REDIS_URL` environment variable). */
+  /** Fan order updates out across instances through Redis (default: `config.redisUrl`, env `REDIS_URL`). */
   readonly redisUrl?: string;
   /** Pub/sub channel of order updates (tests isolate themselves with their own). */
   readonly orderChannel?: string;
@@ -330,7 +329,7 @@ export async function startServer(
     throw e;
   }
   const { runtime } = server;
-  const redisUrl = options.redisUrl ?? process.env.REDIS_URL;
+  const redisUrl = options.redisUrl ?? config.redisUrl ?? undefined;
   let bus: RedisOrderBus | null = null;
   let ticks: RedisTickBus | null = null;
   if (redisUrl !== undefined && redisUrl !== '') {

@@ -1,6 +1,6 @@
 // The `algogate` command: serve, migrate, user and apikey management.
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { ConfigError, loadSettings } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { isAppError } from '../domain/errors.js';
 import { createRuntime, startServer, VERSION, type Runtime } from '../main.js';
@@ -9,8 +9,17 @@ import { silentLogger } from '../ports/logger.js';
 import { ROLES, SCOPES, type Role, type Scope } from '../ports/store.js';
 import { openStore } from '../store/open.js';
 
+/** `--config <file>` given anywhere on the command line (before or after the command). */
+let configFile: string | undefined;
+
+/** Loads defaults < algogate.yaml (`--config` / ALGOGATE_CONFIG) < environment; warns about unknown variables. */
 function config(): Config {
-  return loadConfig(process.env);
+  const loaded = loadSettings({
+    env: process.env,
+    ...(configFile === undefined ? {} : { file: configFile }),
+  });
+  for (const w of loaded.warnings) process.stderr.write(`algogate: warning: ${w}\n`);
+  return loaded.config;
 }
 
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
@@ -90,11 +99,15 @@ async function serve(): Promise<void> {
 export function buildCli(): Command {
   const program = new Command('algogate')
     .description('Self-hosted algorithmic trading gateway (OpenAlgo API v1 compatible)')
-    .version(VERSION);
+    .version(VERSION)
+    .option('--config <file>', 'algogate.yaml to read (default: ALGOGATE_CONFIG)')
+    .hook('preAction', (cmd) => {
+      configFile = cmd.opts<{ config?: string }>().config;
+    });
 
   program
     .command('serve')
-    .description('start the server (config from ALGOGATE_* environment variables)')
+    .description('start the server (defaults < --config file < ALGOGATE_* environment variables)')
     .action(serve);
 
   program

@@ -1,0 +1,259 @@
+// The one schema of every algogate setting: key, environment variable, kind, default, hot or restart, secret.
+//
+// ADDING A SETTING IS ONE ENTRY in SETTINGS below, in your area's section, for example:
+//
+//   duration('resilience.breakerCooldownMs', {
+//     env: 'ALGOGATE_BREAKER_COOLDOWN', default: 30_000, min: 1_000, max: 600_000, hot: true,
+//     description: 'How long an open circuit breaker waits before letting one trial call through',
+//   }),
+//
+// Everything else derives from the entry: the `Config` type (`config.resilience.breakerCooldownMs`),
+// DEFAULT_CONFIG, the environment variable, the algogate.yaml key (`resilience:` / `breakerCooldownMs:`),
+// validation with every problem listed at once, the `algogate config init` template, redaction in
+// GET /config/summary, and hot reload. Kinds: int, number, duration, oneOf, bool, string, url, secret, list,
+// cidrList, rate, json (see setting-kinds.ts). `hot: true` only when the code reads the value each time it
+// uses it (`config.x.y` inside the call, or a getter `() => config.x.y`), or subscribes to LiveConfig.
+// Secrets use `secret(...)`: never shown, at least 32 characters, documented defaults refused in production.
+// Also add a row to the README configuration table. See docs/adr/0014-configuration-and-secrets.md.
+import {
+  DEFAULT_LEVERAGE,
+  MARGIN_SEGMENTS,
+  type LeverageTable,
+  type MarginSegment,
+} from '../domain/funds.js';
+import { PRODUCTS, type Product } from '../domain/order.js';
+import {
+  duration,
+  int,
+  json,
+  oneOf,
+  parsedOk,
+  secret,
+  string,
+  url,
+  type Parsed,
+  type Problem,
+  type Setting,
+} from './setting-kinds.js';
+
+export const ENVIRONMENTS = ['development', 'testing', 'staging', 'production'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+/** Leverage overrides per segment and product, merged over the defaults; each from 1 to 100. */
+function parseLeverage(value: unknown): Parsed<LeverageTable> {
+  const base = DEFAULT_LEVERAGE;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return {
+      ok: false,
+      problems: [{ message: 'must be an object keyed by segment, like {"equity":{"MIS":5}}' }],
+    };
+  }
+  const problems: Problem[] = [];
+  const out: Record<MarginSegment, Partial<Record<Product, number>>> = {
+    equity: { ...base.equity },
+    futures: { ...base.futures },
+    options_buy: { ...base.options_buy },
+    options_sell: { ...base.options_sell },
+  };
+  for (const [segment, products] of Object.entries(value as Record<string, unknown>)) {
+    if (!(MARGIN_SEGMENTS as readonly string[]).includes(segment)) {
+      problems.push({ message: `unknown segment ${segment} (use ${MARGIN_SEGMENTS.join(', ')})` });
+      continue;
+    }
+    if (products === null || typeof products !== 'object') {
+      problems.push({ at: `.${segment}`, message: 'must be an object like {"MIS":5}' });
+      continue;
+    }
+    for (const [product, v] of Object.entries(products as Record<string, unknown>)) {
+      if (!(PRODUCTS as readonly string[]).includes(product)) {
+        problems.push({
+          at: `.${segment}`,
+          message: `unknown product ${product} (use ${PRODUCTS.join(', ')})`,
+        });
+      } else if (typeof v !== 'number' || !Number.isFinite(v) || v < 1 || v > 100) {
+        problems.push({ at: `.${segment}.${product}`, message: 'must be a number from 1 to 100' });
+      } else {
+        out[segment as MarginSegment][product as Product] = v;
+      }
+    }
+  }
+  return problems.length > 0 ? { ok: false, problems } : parsedOk(out);
+}
+
+export const SETTINGS = [
+  // --- server --------------------------------------------------------------------------------------------
+  oneOf('env', ENVIRONMENTS, {
+    env: 'ALGOGATE_ENV',
+    default: 'development',
+    description: 'Environment; production refuses weak secrets, debug settings and an invalid file',
+  }),
+  string('host', { env: 'ALGOGATE_HOST', default: '127.0.0.1', description: 'Address to listen on' }),
+  int('port', { env: 'ALGOGATE_PORT', default: 5000, min: 0, max: 65535, description: 'Port to listen on' }),
+  int('bodyLimit', {
+    env: 'ALGOGATE_BODY_LIMIT',
+    default: 1_048_576,
+    min: 1024,
+    max: 64 * 1_048_576,
+    description: 'Largest accepted request body in bytes',
+  }),
+
+  // --- storage -------------------------------------------------------------------------------------------
+  string('dataDir', {
+    env: 'ALGOGATE_DATA_DIR',
+    default: './data',
+    description: 'Directory of the SQLite file (algogate.db) and the generated API key pepper (keys/)',
+  }),
+  url('databaseUrl', {
+    env: 'DATABASE_URL',
+    default: null,
+    protocols: ['postgres:', 'postgresql:'],
+    hint: 'leave it unset for the embedded SQLite file',
+    description: 'postgres://user@host:5432/db selects PostgreSQL; unset means SQLite in dataDir',
+  }),
+  oneOf('sqliteSync', ['NORMAL', 'FULL'], {
+    env: 'ALGOGATE_SQLITE_SYNC',
+    default: 'FULL',
+    description:
+      'FULL: every acknowledged order survives power loss; NORMAL: faster, survives process crashes',
+  }),
+  url('redisUrl', {
+    env: 'REDIS_URL',
+    default: null,
+    protocols: ['redis:', 'rediss:'],
+    description: 'redis://127.0.0.1:6379 shares WebSocket ticks and order events across instances',
+  }),
+
+  // --- logging and observability -------------------------------------------------------------------------
+  oneOf('logLevel', LOG_LEVELS, {
+    env: 'ALGOGATE_LOG_LEVEL',
+    default: 'info',
+    hot: true,
+    productionForbidden: ['debug', 'trace'],
+    description: 'Log level of the JSON logs on stdout',
+  }),
+
+  // --- trading and risk ----------------------------------------------------------------------------------
+  int('seed', {
+    env: 'ALGOGATE_SEED',
+    default: 42,
+    min: 0,
+    max: 2 ** 31 - 1,
+    description: "Seed of the paper market's price processes",
+  }),
+  int('trading.startingCapital', {
+    env: 'ALGOGATE_STARTING_CAPITAL',
+    default: 10_000_000,
+    min: 0,
+    max: 1_000_000_000_000,
+    hot: true,
+    description: 'Rupees each new paper account starts with',
+  }),
+  json('trading.leverage', {
+    env: 'ALGOGATE_LEVERAGE',
+    default: DEFAULT_LEVERAGE,
+    defaultText: JSON.stringify(DEFAULT_LEVERAGE),
+    accepts: 'leverage per segment and product, like {"equity":{"MIS":4},"futures":{"NRML":5}}',
+    hot: true,
+    parse: parseLeverage,
+    description:
+      'Leverage overrides per segment (equity, futures, options_buy, options_sell) and product, merged over the defaults',
+  }),
+  oneOf('trading.sessions', ['always', 'exchange'], {
+    env: 'ALGOGATE_MARKET_SESSIONS',
+    default: 'always',
+    description:
+      'always: the simulated market never closes; exchange: real IST sessions, MIS square-off, EOD settlement',
+  }),
+  duration('trading.brokerTimeoutMs', {
+    env: 'ALGOGATE_BROKER_TIMEOUT_MS',
+    default: 5_000,
+    min: 100,
+    max: 120_000,
+    hot: true,
+    description: 'Broker call timeout; past it the outcome is unknown and reconciled, never resent',
+  }),
+  duration('trading.idempotencyTtlMs', {
+    env: 'ALGOGATE_IDEMPOTENCY_TTL',
+    default: 24 * 60 * 60 * 1000,
+    min: 60_000,
+    max: 30 * 86_400_000,
+    hot: true,
+    description: 'How long idempotency keys are remembered',
+  }),
+  string('trading.broker', {
+    env: 'ALGOGATE_BROKER',
+    default: 'paper',
+    pattern: /^[a-z][a-z0-9_-]*$/,
+    patternText: 'a broker adapter name (lowercase)',
+    description: 'Live broker adapter (paper is the built-in exchange)',
+  }),
+
+  // --- resilience ----------------------------------------------------------------------------------------
+
+  // --- security ------------------------------------------------------------------------------------------
+  secret('security.apiKeyPepper', {
+    env: 'ALGOGATE_API_KEY_PEPPER',
+    description:
+      'Secret keying API key hashes; set it to share keys across instances (unset: generated in dataDir/keys)',
+  }),
+
+  // --- secrets (credential store) ------------------------------------------------------------------------
+
+  // --- resource monitoring -------------------------------------------------------------------------------
+
+  // --- deployment, backup and scale-out ------------------------------------------------------------------
+] as const;
+
+/** Any entry of SETTINGS. */
+export type AnySetting = (typeof SETTINGS)[number];
+export type SettingKey = AnySetting['key'];
+
+type Head<K extends string> = K extends `${infer H}.${string}` ? H : K;
+type Below<E, H extends string> = E extends { readonly key: `${H}.${infer R}`; readonly default: infer T }
+  ? { readonly key: R; readonly default: T }
+  : never;
+
+/** The nested object type described by a list of dotted keys: `trading.broker` -> `{ trading: { broker } }`. */
+export type ConfigOf<E extends { readonly key: string; readonly default: unknown }> = {
+  readonly [H in Head<E['key']>]: [Below<E, H>] extends [never]
+    ? Extract<E, { readonly key: H }>['default']
+    : ConfigOf<Below<E, H>>;
+};
+
+/** Every setting as the services receive it. */
+export type Config = ConfigOf<AnySetting>;
+
+/** Reads the value at a dotted key. */
+export function getPath(obj: unknown, key: string): unknown {
+  let cur: unknown = obj;
+  for (const part of key.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+/** Sets the value at a dotted key, creating objects on the way (used while building a Config). */
+export function setPath(obj: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let cur = obj;
+  for (const part of parts.slice(0, -1)) {
+    const next = cur[part];
+    if (next === null || typeof next !== 'object') cur[part] = {};
+    cur = cur[part] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1] ?? ''] = value;
+}
+
+/** The entry for a dotted key, if any. */
+export function settingFor(key: string): Setting | undefined {
+  return (SETTINGS as readonly Setting[]).find((s) => s.key === key);
+}
+
+/** Builds a Config of the defaults (a fresh object each call). */
+export function defaultConfig(): Config {
+  const out: Record<string, unknown> = {};
+  for (const s of SETTINGS as readonly Setting[]) setPath(out, s.key, s.default);
+  return out as unknown as Config;
+}
