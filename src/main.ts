@@ -38,6 +38,7 @@ import { Risk } from './services/risk.js';
 import { SettlementService } from './services/settlement.service.js';
 import { TradingState } from './services/trading-state.js';
 import { openStore, type OpenedStore } from './store/open.js';
+import { createResilience, type Resilience } from './resilience.setup.js';
 
 export const VERSION = '0.1.0';
 
@@ -75,6 +76,8 @@ export interface Runtime {
   readonly brokers: ReadonlyMap<string, Broker>;
   /** Applies broker events; its `onOrder` feeds WebSocket order updates. */
   readonly execution: Execution;
+  /** Broker breakers, the error trail and the shutdown gate (src/resilience.setup.ts). */
+  readonly resilience: Resilience;
   close(): Promise<void>;
 }
 
@@ -109,8 +112,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   const paper = new PaperBroker(market, store, ids, clock, log.child({ component: 'paper' }), {
     sessions: () => config.trading.sessions,
   });
-  const brokers = new Map<string, Broker>([[paper.name, paper]]);
-  for (const b of options.brokers ?? []) brokers.set(b.name, b);
+  const resilience = createResilience(config, clock, log.child({ component: 'resilience' }));
+  const brokers = new Map<string, Broker>([[paper.name, resilience.wrap(paper)]]);
+  for (const b of options.brokers ?? []) brokers.set(b.name, resilience.wrap(b));
   for (const b of brokers.values()) b.onEvent((e) => execution.handle(e, b.name));
   const risk = new Risk(instruments, market, () => config.trading.leverage);
   const orders = new OrderService(
@@ -162,12 +166,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     portfolio: new PortfolioService(state, store, risk, instruments, market, () => config.trading.leverage),
     marketData: new MarketDataService(market, instruments, market, clock),
     idempotency: new IdempotencyService(store, clock, () => config.trading.idempotencyTtlMs),
-    reconciliation: new ReconciliationService(state, execution, brokers, clock, log),
+    reconciliation: new ReconciliationService(state, execution, brokers, clock, log, resilience.tracker),
     settlement: new SettlementService(state, store, composite, clock, trading, systemContext, log),
     market,
     instruments,
     brokers,
     execution,
+    resilience,
     async close() {
       for (const b of brokers.values()) await b.stop();
       market.stop();
@@ -291,6 +296,7 @@ export async function buildServer(
       return { ok: Object.values(checks).every((x) => x.ok), checks };
     },
   });
+  const detachResilience = runtime.resilience.attach(app, { metrics, securityEvents: nullSecurityEvents });
   return {
     app,
     runtime,
@@ -298,6 +304,7 @@ export async function buildServer(
     async close() {
       for (const t of timers) t();
       await app.close();
+      detachResilience();
       await runtime.identity.flushUsage().catch(() => undefined);
       await runtime.close();
     },

@@ -7,6 +7,7 @@ import { createRuntime, startServer, VERSION, type Runtime } from '../main.js';
 import { createLogger } from '../observability/logger.js';
 import { silentLogger } from '../ports/logger.js';
 import { ROLES, SCOPES, type Role, type Scope } from '../ports/store.js';
+import { installShutdownSignals } from '../resilience.setup.js';
 import { openStore } from '../store/open.js';
 
 /** `--config <file>` given anywhere on the command line (before or after the command). */
@@ -76,24 +77,7 @@ async function serve(): Promise<void> {
     { url: server.url, store: server.runtime.opened.description, version: VERSION },
     'algogate listening',
   );
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down: draining requests and journal');
-    server.close().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        logger.error({ err: e }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  installShutdownSignals(server, server.runtime.resilience, () => cfg.resilience, logger);
 }
 
 export function buildCli(): Command {

@@ -190,6 +190,66 @@ export const SETTINGS = [
   }),
 
   // --- resilience ----------------------------------------------------------------------------------------
+  int('resilience.breakerFailures', {
+    env: 'ALGOGATE_BREAKER_FAILURES',
+    default: 5,
+    min: 1,
+    max: 1000,
+    hot: true,
+    description:
+      "Consecutive broker failures (timeouts, resets, 5xx, refused) that open that broker's circuit breaker",
+  }),
+  duration('resilience.breakerOpenMs', {
+    env: 'ALGOGATE_BREAKER_OPEN_MS',
+    default: 30_000,
+    min: 100,
+    max: 3_600_000,
+    hot: true,
+    description:
+      'How long an open circuit breaker refuses calls at once (503) before letting a probe through',
+  }),
+  int('resilience.breakerHalfOpenProbes', {
+    env: 'ALGOGATE_BREAKER_HALF_OPEN_PROBES',
+    default: 1,
+    min: 1,
+    max: 100,
+    hot: true,
+    description: 'Probes let through at once when half-open; that many successes close the breaker',
+  }),
+  int('resilience.readAttempts', {
+    env: 'ALGOGATE_BROKER_READ_ATTEMPTS',
+    default: 3,
+    min: 1,
+    max: 10,
+    hot: true,
+    description:
+      'Attempts for idempotent broker reads (order lookups) with jittered exponential backoff; orders are never resent',
+  }),
+  duration('resilience.retryBaseMs', {
+    env: 'ALGOGATE_BROKER_RETRY_BASE_MS',
+    default: 100,
+    min: 1,
+    max: 60_000,
+    hot: true,
+    description: 'First backoff ceiling of broker read retries (full jitter, doubling up to 2 s)',
+  }),
+  duration('resilience.readinessDelayMs', {
+    env: 'ALGOGATE_READINESS_DELAY_MS',
+    default: 2_000,
+    min: 0,
+    max: 120_000,
+    hot: true,
+    description:
+      'On SIGTERM, readiness answers 503 this long before the listener closes, so load balancers drain',
+  }),
+  duration('resilience.drainTimeoutMs', {
+    env: 'ALGOGATE_DRAIN_TIMEOUT_MS',
+    default: 10_000,
+    min: 0,
+    max: 600_000,
+    hot: true,
+    description: 'Longest wait for in-flight requests on shutdown before their connections are cut',
+  }),
 
   // --- security ------------------------------------------------------------------------------------------
   secret('security.apiKeyPepper', {

@@ -1,6 +1,7 @@
 // Cross-instance order events over Redis pub/sub, so a WebSocket client on any instance sees every order update.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { redisOptions } from './redis-options.js';
 import type { Order } from '../domain/order.js';
 import type { Logger } from '../ports/logger.js';
 
@@ -34,9 +35,8 @@ export class RedisOrderBus implements OrderSource {
     private readonly log: Logger,
     private readonly channel: string = DEFAULT_ORDER_CHANNEL,
   ) {
-    const options = { lazyConnect: true, maxRetriesPerRequest: 2 };
-    this.pub = new Redis(url, options);
-    this.sub = new Redis(url, options);
+    this.pub = new Redis(url, redisOptions());
+    this.sub = new Redis(url, redisOptions());
     for (const c of [this.pub, this.sub])
       c.on('error', (err: unknown) => {
         this.log.warn({ err }, 'redis order bus connection error');

@@ -1,6 +1,7 @@
 // Cross-instance ticks over Redis pub/sub: one lease-holding instance publishes its market, every instance streams it.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { redisOptions } from './redis-options.js';
 import type { Exchange } from '../domain/instrument.js';
 import type { Logger } from '../ports/logger.js';
 import type { Quote } from '../ports/market-data.js';
@@ -68,9 +69,8 @@ export class RedisTickBus implements TickStream {
   ) {
     this.opts = { ...DEFAULT_TICK_BUS_OPTIONS, ...options };
     if (!(this.opts.leaseMs >= 30)) throw new RangeError('tick lease must be at least 30 ms');
-    const redisOptions = { lazyConnect: true, maxRetriesPerRequest: 2 };
-    this.pub = new Redis(url, redisOptions);
-    this.sub = new Redis(url, redisOptions);
+    this.pub = new Redis(url, redisOptions());
+    this.sub = new Redis(url, redisOptions());
     for (const c of [this.pub, this.sub])
       c.on('error', (err: unknown) => {
         this.log.warn({ err }, 'redis tick bus connection error');

@@ -95,6 +95,11 @@ export interface Broker {
    * the intent need not be awaited before the call. Real brokers leave this unset.
    */
   readonly journaled?: boolean;
+  /**
+   * Optional fail-fast check: throws a `BrokerError` of kind `unavailable` when a call would not be sent now
+   * (the resilience wrapper's circuit is open), so an order is refused before its intent is recorded.
+   */
+  checkAvailable?(): void;
   /** Starts streams and loads state; resolves when the venue can take orders. */
   start(): Promise<void>;
   stop(): Promise<void>;

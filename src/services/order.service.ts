@@ -13,6 +13,7 @@ import type { TradingStore } from '../ports/store.js';
 import type { TradingConfig } from '../config/schema.js';
 import type { TradingContext } from './context.js';
 import { orderChange, type Execution } from './execution.js';
+import { CircuitOpenError } from './circuit-breaker.js';
 import type { Risk } from './risk.js';
 import type { TradingState } from './trading-state.js';
 
@@ -47,6 +48,13 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
       },
     );
   });
+}
+
+/** A fail-fast refusal (circuit open) as the client sees it: 503 naming the broker and when it retries. */
+function circuitError(e: unknown, what: string): Error {
+  if (e instanceof CircuitOpenError) return new AppError('BROKER_CIRCUIT_OPEN', `${what}: ${e.message}`);
+  if (e instanceof BrokerError) return new AppError('BROKER_UNAVAILABLE', `${what}: ${e.message}`);
+  return e instanceof Error ? e : new Error(String(e));
 }
 
 export class OrderService {
@@ -127,6 +135,12 @@ export class OrderService {
     // The intent is in the books first (its margin counts against the next order at once) and on disk
     // before any broker call; if the write fails, the order never existed.
     const broker = this.broker(ctx.broker);
+    // A broker known to be down refuses the order here, before anything is recorded: nothing was sent.
+    try {
+      broker.checkAvailable?.();
+    } catch (e) {
+      throw circuitError(e, 'order not placed');
+    }
     this.state.putOrder(intent);
     const intentWrite = this.execution.persist(intent.orderId, [
       orderChange(intent, 'created', this.describe(intent)),
@@ -206,6 +220,7 @@ export class OrderService {
     const next = transition(current, 'rejected', now, { rejectionReason: reason });
     this.state.putOrder(next);
     await this.execution.persist(orderId, [orderChange(next, 'rejected', { reason })]);
+    if (e instanceof CircuitOpenError) throw circuitError(e, 'order not placed');
     if (kind === 'unavailable') throw new AppError('BROKER_UNAVAILABLE', `order not placed: ${reason}`);
   }
 
@@ -318,6 +333,7 @@ export class OrderService {
     try {
       return await withTimeout(p, this.config().brokerTimeoutMs, what);
     } catch (e) {
+      if (e instanceof CircuitOpenError) throw circuitError(e, `${what} not sent`);
       if (e instanceof BrokerError) {
         throw new AppError(
           e.kind === 'rejected' ? 'BROKER_REJECTED' : 'BROKER_UNAVAILABLE',

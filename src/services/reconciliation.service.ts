@@ -3,6 +3,7 @@ import type { Order } from '../domain/order.js';
 import { transition, isWorking } from '../domain/order.js';
 import type { Broker } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
+import { nullErrorReporter, type ErrorReporter } from '../ports/error-reporter.js';
 import type { Logger } from '../ports/logger.js';
 import { orderChange, type Execution } from './execution.js';
 import type { TradingState } from './trading-state.js';
@@ -24,6 +25,7 @@ export class ReconciliationService {
     private readonly brokers: ReadonlyMap<string, Broker>,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly reporter: ErrorReporter = nullErrorReporter,
   ) {}
 
   /** Checks every working order against its broker; one run at a time. */
@@ -64,6 +66,17 @@ export class ReconciliationService {
     }
     const report = { checked: orders.length, resolved, rejectedUnknownToBroker, fillsApplied, failures };
     if (orders.length > 0) this.log.info(report, 'reconciliation finished');
+    if (resolved > 0) {
+      this.reporter.recovery({
+        action: 'reconciliation_resolved',
+        component: 'reconciliation',
+        detail: {
+          resolved,
+          fills_applied: fillsApplied,
+          rejected_unknown_to_broker: rejectedUnknownToBroker,
+        },
+      });
+    }
     return report;
   }
 

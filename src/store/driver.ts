@@ -133,11 +133,16 @@ export interface PgOptions {
 }
 
 export function openPostgres(options: PgOptions): SqlDriver {
+  const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max ?? 10,
+    // Every outbound call has a deadline: connecting, the server-side statement, and the client-side wait
+    // (which also covers a dead network, where the server never gets to cancel the statement).
     connectionTimeoutMillis: 5_000,
-    statement_timeout: options.statementTimeoutMs ?? 10_000,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + 5_000,
+    idle_in_transaction_session_timeout: 60_000,
     types: { getTypeParser: typeParser },
   });
   // An idle client's network error must not crash the process; the next query reconnects.

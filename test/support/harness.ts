@@ -32,6 +32,7 @@ export interface TestAppOptions {
   readonly dataDir?: string;
   readonly clock?: ManualClock;
   readonly trading?: Partial<Config['trading']>;
+  readonly resilience?: Partial<Config['resilience']>;
   readonly apiKey?: string;
   readonly brokers?: readonly Broker[];
   /** Small limits make a "busy day" (books read back from the store) cheap to test. */
@@ -48,6 +49,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     databaseUrl: opts.databaseUrl ?? null,
     sqliteSync: 'NORMAL',
     trading: { ...DEFAULT_CONFIG.trading, ...opts.trading },
+    resilience: { ...DEFAULT_CONFIG.resilience, ...opts.resilience },
   };
   const server = await buildServer(config, pino({ level: 'silent' }), {
     clock,

@@ -193,6 +193,8 @@ export class ServerProcess {
       ALGOGATE_PORT: String(this.port),
       ALGOGATE_DATA_DIR: this.dataDir,
       ALGOGATE_LOG_LEVEL: 'warn',
+      // No load balancer drains these servers: stop at once on SIGTERM unless a test asks otherwise.
+      ALGOGATE_READINESS_DELAY_MS: '0',
       ...this.opts.env,
     };
     if (this.opts.databaseUrl !== undefined) env.DATABASE_URL = this.opts.databaseUrl;
