@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import { setupAbuse } from './abuse.setup.js';
 import { PaperBroker } from './brokers/paper/paper.adapter.js';
 import { MarketSimulator } from './brokers/paper/market/market-simulator.js';
 import type { Config } from './config/schema.js';
@@ -191,6 +192,8 @@ export interface Server {
   /** The Redis tick stream, when `REDIS_URL` is set (see docs/adr/0011). */
   readonly ticks?: { isLeader(): boolean };
   readonly bootstrap: { username: string; password: string; apiKey: string } | null;
+  /** This server's metrics registry. */
+  readonly metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -203,6 +206,10 @@ export interface BuildOptions {
   /** Extra broker adapters beside the paper exchange (tests inject fault-injecting fakes here). */
   readonly brokers?: readonly Broker[];
   readonly bookMemory?: RuntimeOptions['bookMemory'];
+  /** Redis shared by instances (rate limits, bans); startServer passes `REDIS_URL`. */
+  readonly redisUrl?: string;
+  /** Key prefix of the shared rate-limit counters (tests isolate themselves with their own). */
+  readonly rateLimitPrefix?: string;
 }
 
 export async function buildServer(
@@ -259,6 +266,13 @@ export async function buildServer(
 
   const options = new OptionsService(runtime.market, runtime.instruments, runtime.clock);
   const metrics = new Metrics();
+  const abuse = setupAbuse(config, logger, {
+    metrics,
+    securityEvents: nullSecurityEvents,
+    clock: runtime.clock,
+    redisUrl: opts.redisUrl,
+    redisPrefix: opts.rateLimitPrefix,
+  });
   // Operations routes accept an API key for now; the caller's role is its user's role.
   const authenticate: OpsAuthenticator = async (request) => {
     const key = presentedKey(request);
@@ -280,7 +294,8 @@ export async function buildServer(
     brokerName: () => config.trading.broker,
     version: VERSION,
     metrics,
-    securityEvents: nullSecurityEvents,
+    securityEvents: abuse.securityEvents,
+    abuse: abuse.http,
     authenticate,
     health: async () => {
       const checks: Record<string, { ok: boolean; detail?: string }> = {};
@@ -301,10 +316,12 @@ export async function buildServer(
     app,
     runtime,
     bootstrap,
+    metrics,
     async close() {
       for (const t of timers) t();
       await app.close();
       detachResilience();
+      await abuse.close();
       await runtime.identity.flushUsage().catch(() => undefined);
       await runtime.close();
     },
@@ -328,7 +345,11 @@ export async function startServer(
   logger: PinoLogger,
   options: StartOptions = {},
 ): Promise<Server> {
-  const server = await buildServer(config, logger, options);
+  const redisUrl = options.redisUrl ?? config.redisUrl ?? undefined;
+  const server = await buildServer(config, logger, {
+    ...options,
+    ...(redisUrl !== undefined && redisUrl !== '' ? { redisUrl } : {}),
+  });
   try {
     await server.app.listen({ host: config.host, port: config.port });
   } catch (e) {
@@ -336,7 +357,6 @@ export async function startServer(
     throw e;
   }
   const { runtime } = server;
-  const redisUrl = options.redisUrl ?? config.redisUrl ?? undefined;
   let bus: RedisOrderBus | null = null;
   let ticks: RedisTickBus | null = null;
   if (redisUrl !== undefined && redisUrl !== '') {

@@ -8,3 +8,11 @@ export type TradingConfig = Config['trading'];
 
 /** Every setting at its default. */
 export const DEFAULT_CONFIG: Config = defaultConfig();
+
+/** Rate-limit settings (`config.rateLimits`): the switch and the rules of each endpoint class. */
+export type RateLimitConfig = Config['rateLimits'];
+/** Endpoint classes with their own limits (a route declares its class in `config.rateClass`). */
+export const RATE_CLASSES = ['api', 'orders', 'smartOrders', 'webhook', 'login'] as const;
+export type RateClass = (typeof RATE_CLASSES)[number];
+export type IpBanConfig = Config['ipBans'];
+export type HttpSecurityConfig = Config['httpSecurity'];

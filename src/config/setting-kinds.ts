@@ -305,6 +305,8 @@ export function list<K extends string>(
 function parseList(raw: unknown, check: (s: string) => string | null): Parsed<readonly string[]> {
   let items: unknown[];
   if (Array.isArray(raw)) items = raw;
+  // `[]` is how the template and docs write an empty list.
+  else if (typeof raw === 'string' && raw.trim() === '[]') items = [];
   else if (typeof raw === 'string')
     items = raw
       .split(',')
@@ -404,6 +406,36 @@ export function rate<K extends string>(key: K, c: Common & { default: string }):
     parse: (raw) => {
       const r = typeof raw === 'string' ? parseRate(raw) : null;
       return r === null ? bad('must be a rate like 10/s, 100/min, 1000/hour, 5/15m') : ok(r);
+    },
+  });
+}
+
+/** Several rates that all apply, like `5/min,25/hour` (a YAML sequence, or comma-separated). */
+export function rates<K extends string>(
+  key: K,
+  c: Common & { default: string },
+): Setting<K, readonly RateSpec[]> {
+  const parseAll = (raw: unknown): RateSpec[] | null => {
+    const parts = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : null;
+    if (parts === null || parts.length === 0) return null;
+    const out: RateSpec[] = [];
+    for (const p of parts) {
+      const r = typeof p === 'string' ? parseRate(p) : null;
+      if (r === null) return null;
+      out.push(r);
+    }
+    return out;
+  };
+  const def = parseAll(c.default);
+  if (def === null) throw new Error(`${key}: bad default rates ${c.default}`);
+  const accepts = 'one or more rates like 10/s or 5/min,25/hour';
+  return make(key, 'rate', c, {
+    default: def,
+    defaultText: c.default,
+    accepts,
+    parse: (raw) => {
+      const r = parseAll(raw);
+      return r === null ? bad(`must be ${accepts}`) : ok(r);
     },
   });
 }

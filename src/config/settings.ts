@@ -23,11 +23,15 @@ import {
 } from '../domain/funds.js';
 import { PRODUCTS, type Product } from '../domain/order.js';
 import {
+  bool,
+  cidrList,
   duration,
   int,
   json,
+  list,
   oneOf,
   parsedOk,
+  rates,
   secret,
   string,
   url,
@@ -79,6 +83,17 @@ function parseLeverage(value: unknown): Parsed<LeverageTable> {
     }
   }
   return problems.length > 0 ? { ok: false, problems } : parsedOk(out);
+}
+
+/** A CORS origin: scheme, host and optional port, nothing else. */
+function corsOriginProblem(o: string): string | null {
+  try {
+    const u = new URL(o);
+    if ((u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o) return null;
+  } catch {
+    // reported below
+  }
+  return `${o} is not an origin like https://dash.example.com`;
 }
 
 export const SETTINGS = [
@@ -252,6 +267,152 @@ export const SETTINGS = [
   }),
 
   // --- security ------------------------------------------------------------------------------------------
+  // Abuse controls (docs/adr/0013): rate limits, IP bans, client IP behind proxies, CORS, hostile input.
+  bool('rateLimits.enabled', {
+    env: 'ALGOGATE_RATE_LIMIT',
+    default: true,
+    hot: true,
+    productionForbidden: [false],
+    description:
+      'Rate limits per client IP and API key; off only for local benchmarks (refused in production)',
+  }),
+  rates('rateLimits.api', {
+    env: 'ALGOGATE_RATE_LIMIT_API',
+    default: '50/s',
+    hot: true,
+    description: '/api/v1 calls that are not orders, per client IP and per API key',
+  }),
+  rates('rateLimits.orders', {
+    env: 'ALGOGATE_RATE_LIMIT_ORDERS',
+    default: '10/s',
+    hot: true,
+    description: 'placeorder, modifyorder, cancelorder, cancelallorder, closeposition',
+  }),
+  rates('rateLimits.smartOrders', {
+    env: 'ALGOGATE_RATE_LIMIT_SMART_ORDERS',
+    default: '10/s',
+    hot: true,
+    description: 'placesmartorder, basketorder, splitorder, optionsorder, optionsmultiorder',
+  }),
+  rates('rateLimits.webhook', {
+    env: 'ALGOGATE_RATE_LIMIT_WEBHOOK',
+    default: '100/min',
+    hot: true,
+    description: 'Webhook routes',
+  }),
+  rates('rateLimits.login', {
+    env: 'ALGOGATE_RATE_LIMIT_LOGIN',
+    default: '5/min,25/hour',
+    hot: true,
+    description: 'POST /auth/login, per client IP',
+  }),
+  bool('ipBans.enabled', {
+    env: 'ALGOGATE_IP_BANS',
+    default: true,
+    hot: true,
+    description: 'Ban client IPs automatically after repeated violations (manual bans always apply)',
+  }),
+  int('ipBans.thresholds.invalidKey', {
+    env: 'ALGOGATE_IP_BAN_INVALID_KEYS',
+    default: 20,
+    min: 1,
+    max: 1_000_000,
+    hot: true,
+    description: 'Invalid API keys from one IP within ipBans.windowMs that ban it',
+  }),
+  int('ipBans.thresholds.notFound', {
+    env: 'ALGOGATE_IP_BAN_NOT_FOUND',
+    default: 50,
+    min: 1,
+    max: 1_000_000,
+    hot: true,
+    description: '404 probes from one IP within ipBans.windowMs that ban it',
+  }),
+  int('ipBans.thresholds.loginFailure', {
+    env: 'ALGOGATE_IP_BAN_LOGIN_FAILURES',
+    default: 20,
+    min: 1,
+    max: 1_000_000,
+    hot: true,
+    description: 'Failed logins from one IP within ipBans.windowMs that ban it',
+  }),
+  int('ipBans.thresholds.rateLimited', {
+    env: 'ALGOGATE_IP_BAN_RATE_LIMITED',
+    default: 20,
+    min: 1,
+    max: 1_000_000,
+    hot: true,
+    description:
+      'Rate-limit breaches (windows in which the IP went over a limit) within ipBans.windowMs that ban it',
+  }),
+  int('ipBans.thresholds.hostileInput', {
+    env: 'ALGOGATE_IP_BAN_HOSTILE_INPUT',
+    default: 5,
+    min: 1,
+    max: 1_000_000,
+    hot: true,
+    description:
+      'Hostile payloads (SQL injection, XSS, traversal, command injection) within ipBans.windowMs that ban it',
+  }),
+  duration('ipBans.windowMs', {
+    env: 'ALGOGATE_IP_BAN_WINDOW',
+    default: 10 * 60_000,
+    min: 1000,
+    max: 7 * 86_400_000,
+    hot: true,
+    description: 'Window in which violations are counted toward a ban',
+  }),
+  duration('ipBans.durationMs', {
+    env: 'ALGOGATE_IP_BAN_DURATION',
+    default: 15 * 60_000,
+    min: 1000,
+    max: 365 * 86_400_000,
+    hot: true,
+    description: "First automatic ban's length; each further ban of the same IP doubles it",
+  }),
+  duration('ipBans.maxDurationMs', {
+    env: 'ALGOGATE_IP_BAN_MAX_DURATION',
+    default: 86_400_000,
+    min: 1000,
+    max: 365 * 86_400_000,
+    hot: true,
+    description: 'Longest automatic ban (escalation stops here)',
+  }),
+  duration('ipBans.refreshMs', {
+    env: 'ALGOGATE_IP_BAN_REFRESH',
+    default: 5000,
+    min: 100,
+    max: 600_000,
+    description: 'How often each instance re-reads the shared ban list (Redis pub/sub also pushes changes)',
+  }),
+  cidrList('httpSecurity.trustedProxies', {
+    env: 'ALGOGATE_TRUSTED_PROXIES',
+    default: [],
+    description:
+      'Proxies whose X-Forwarded-For / X-Real-IP / X-Forwarded-Proto are believed; otherwise the client IP is the socket peer',
+  }),
+  list('httpSecurity.corsOrigins', {
+    env: 'ALGOGATE_CORS_ORIGINS',
+    default: [],
+    item: corsOriginProblem,
+    description:
+      'Browser origins allowed to call /api/* (CORS), like https://dash.example.com; none when empty',
+  }),
+  int('httpSecurity.jsonMaxDepth', {
+    env: 'ALGOGATE_JSON_MAX_DEPTH',
+    default: 32,
+    min: 2,
+    max: 1000,
+    hot: true,
+    description: 'Deepest JSON nesting accepted in a request body (deeper: 400)',
+  }),
+  bool('httpSecurity.hostileInputChecks', {
+    env: 'ALGOGATE_HOSTILE_INPUT_CHECKS',
+    default: true,
+    hot: true,
+    description:
+      'Reject SQL-injection, XSS, path-traversal and command-injection patterns in non-free-text fields of /api/v1 (400)',
+  }),
   secret('security.apiKeyPepper', {
     env: 'ALGOGATE_API_KEY_PEPPER',
     description:

@@ -16,6 +16,12 @@ import { registerMarketDataRoutes } from './openalgo/market-data.routes.js';
 import { registerOptionsRoutes } from './openalgo/options.routes.js';
 import { registerOrderRoutes } from './openalgo/orders.routes.js';
 import { registerHealthRoutes, type HealthCheck } from './ops/health.routes.js';
+import {
+  clientIpOf,
+  registerAbuseControls,
+  registerApiAbuseControls,
+  type AbuseHttpDeps,
+} from './plugins/abuse.plugin.js';
 import { registerApiKeyAuth } from './plugins/apikey-auth.plugin.js';
 import { registerOpsAuth, type OpsAuthenticator } from './plugins/ops-auth.plugin.js';
 import { registerErrorHandler } from './plugins/error-handler.plugin.js';
@@ -41,6 +47,8 @@ export interface AppDeps {
   readonly securityEvents: SecurityEventSink;
   /** Resolves the caller of operations routes that declare `config.access`. */
   readonly authenticate: OpsAuthenticator;
+  /** Client IP, security headers, CORS, rate limits, bans, hostile-input checks (abuse.setup.ts). */
+  readonly abuse?: AbuseHttpDeps;
 }
 
 const UPPERCASE_FIELDS = ['action', 'pricetype', 'product', 'exchange'] as const;
@@ -93,9 +101,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerRequestId(app);
   registerErrorHandler(app);
+  if (deps.abuse) await registerAbuseControls(app, deps.abuse);
   app.addHook('onResponse', (request, reply, done) => {
     if (reply.statusCode >= 500)
-      request.log.warn({ url: request.url, status: reply.statusCode }, 'request failed');
+      request.log.warn(
+        { url: request.url, status: reply.statusCode, ip: clientIpOf(request) },
+        'request failed',
+      );
     done();
   });
 
@@ -103,7 +115,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealthRoutes(app, deps.health, deps.version);
 
   await app.register(
-    (api, _opts, done) => {
+    async (api) => {
+      if (deps.abuse) await registerApiAbuseControls(api, deps.abuse);
       registerApiKeyAuth(api, deps.identity);
       api.addHook('preValidation', (request, _reply, next) => {
         normaliseCase(request.body);
@@ -113,7 +126,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       registerAccountRoutes(api, deps);
       registerMarketDataRoutes(api, deps);
       registerOptionsRoutes(api, deps);
-      done();
     },
     { prefix: '/api/v1' },
   );

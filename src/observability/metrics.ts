@@ -65,6 +65,31 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly rateLimited = new Counter({
+    name: 'algogate_rate_limited_total',
+    help: 'Requests refused with 429 by the rate limiter, by endpoint class',
+    labelNames: ['class'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimitStoreErrors = new Counter({
+    name: 'algogate_rate_limit_store_errors_total',
+    help: 'Rate-limit checks let through because the shared counter store (Redis) failed (fail open)',
+    registers: [this.registry],
+  });
+
+  readonly ipBlocked = new Counter({
+    name: 'algogate_ip_blocked_total',
+    help: 'Requests and WebSocket upgrades refused because the client IP is banned',
+    registers: [this.registry],
+  });
+
+  readonly ipBansActive = new Gauge({
+    name: 'algogate_ip_bans_active',
+    help: 'IP bans in force, as this instance last read them',
+    registers: [this.registry],
+  });
+
   constructor(options: { readonly processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'algogate_' });

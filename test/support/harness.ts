@@ -37,6 +37,16 @@ export interface TestAppOptions {
   readonly brokers?: readonly Broker[];
   /** Small limits make a "busy day" (books read back from the store) cheap to test. */
   readonly bookMemory?: { readonly orders: number; readonly fills: number };
+  /**
+   * Rate limits are off unless a test asks for them (tests fire many requests at once); pass the settings to
+   * enforce. Likewise the other abuse-control settings.
+   */
+  readonly rateLimits?: Config['rateLimits'];
+  readonly ipBans?: Partial<Config['ipBans']>;
+  readonly httpSecurity?: Partial<Config['httpSecurity']>;
+  /** Shared Redis for rate limits and bans (multi-instance tests). */
+  readonly redisUrl?: string;
+  readonly rateLimitPrefix?: string;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -50,11 +60,16 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     sqliteSync: 'NORMAL',
     trading: { ...DEFAULT_CONFIG.trading, ...opts.trading },
     resilience: { ...DEFAULT_CONFIG.resilience, ...opts.resilience },
+    rateLimits: opts.rateLimits ?? { ...DEFAULT_CONFIG.rateLimits, enabled: false },
+    ipBans: { ...DEFAULT_CONFIG.ipBans, ...opts.ipBans },
+    httpSecurity: { ...DEFAULT_CONFIG.httpSecurity, ...opts.httpSecurity },
   };
   const server = await buildServer(config, pino({ level: 'silent' }), {
     clock,
     ...(opts.brokers ? { brokers: opts.brokers } : {}),
     ...(opts.bookMemory ? { bookMemory: opts.bookMemory } : {}),
+    ...(opts.redisUrl !== undefined ? { redisUrl: opts.redisUrl } : {}),
+    ...(opts.rateLimitPrefix !== undefined ? { rateLimitPrefix: opts.rateLimitPrefix } : {}),
   });
   const apiKey = opts.apiKey ?? server.bootstrap?.apiKey;
   if (apiKey === undefined) throw new Error('no API key: pass apiKey when reopening an existing data dir');

@@ -195,6 +195,8 @@ export class ServerProcess {
       ALGOGATE_LOG_LEVEL: 'warn',
       // No load balancer drains these servers: stop at once on SIGTERM unless a test asks otherwise.
       ALGOGATE_READINESS_DELAY_MS: '0',
+      // Tests and benches fire requests faster than the default limits; a test that wants them sets it on.
+      ALGOGATE_RATE_LIMIT: 'off',
       ...this.opts.env,
     };
     if (this.opts.databaseUrl !== undefined) env.DATABASE_URL = this.opts.databaseUrl;

@@ -85,7 +85,10 @@ function orderRef(b: {
 
 export function registerOptionsRoutes(app: FastifyInstance, deps: OptionsRouteDeps): void {
   const read = { config: { scope: 'read' as const }, preValidation: upperOptionFields };
-  const trade = { config: { scope: 'trade' as const }, preValidation: upperOptionFields };
+  const trade = {
+    config: { scope: 'trade' as const, rateClass: 'smartOrders' as const },
+    preValidation: upperOptionFields,
+  };
   const svc = deps.options;
 
   app.post('/optionsymbol', { ...read, schema: { body: OptionSymbolBody } }, (request) => {

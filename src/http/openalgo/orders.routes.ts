@@ -106,7 +106,8 @@ function legRows(results: readonly LegResult[]): Record<string, unknown>[] {
 }
 
 export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps): void {
-  const trade = { config: { scope: 'trade' as const } };
+  const trade = { config: { scope: 'trade' as const, rateClass: 'orders' as const } };
+  const smart = { config: { scope: 'trade' as const, rateClass: 'smartOrders' as const } };
 
   app.post('/placeorder', { ...trade, schema: { body: PlaceOrderBody } }, async (request, reply) => {
     const body = request.body as PlaceOrderBody;
@@ -120,7 +121,7 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps):
     });
   });
 
-  app.post('/placesmartorder', { ...trade, schema: { body: SmartOrderBody } }, async (request, reply) => {
+  app.post('/placesmartorder', { ...smart, schema: { body: SmartOrderBody } }, async (request, reply) => {
     const body = request.body as SmartOrderBody;
     const ctx = ctxOf(request);
     return once(deps, request, reply, async () => {
@@ -195,7 +196,7 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps):
     });
   });
 
-  app.post('/basketorder', { ...trade, schema: { body: BasketBody } }, async (request, reply) => {
+  app.post('/basketorder', { ...smart, schema: { body: BasketBody } }, async (request, reply) => {
     const b = request.body as BasketBody;
     const ctx = ctxOf(request);
     return once(deps, request, reply, async () => {
@@ -210,7 +211,7 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps):
     });
   });
 
-  app.post('/splitorder', { ...trade, schema: { body: SplitBody } }, async (request, reply) => {
+  app.post('/splitorder', { ...smart, schema: { body: SplitBody } }, async (request, reply) => {
     const b = request.body as SplitBody;
     const ctx = ctxOf(request);
     return once(deps, request, reply, async () => {
