@@ -7,7 +7,9 @@ import type { Logger as PinoLogger } from 'pino';
 import { setupAbuse } from './abuse.setup.js';
 import { PaperBroker } from './brokers/paper/paper.adapter.js';
 import { MarketSimulator } from './brokers/paper/market/market-simulator.js';
+import type { ConfigSource, LiveConfig } from './config/live-config.js';
 import type { Config } from './config/schema.js';
+import { setupConfig } from './config.setup.js';
 import { BundledInstruments, buildInstrumentMaster } from './domain/instruments/index.js';
 import { istDate, istEpoch } from './domain/market-calendar.js';
 import { buildApp } from './http/app.js';
@@ -194,6 +196,8 @@ export interface Server {
   readonly bootstrap: { username: string; password: string; apiKey: string } | null;
   /** This server's metrics registry. */
   readonly metrics: Metrics;
+  /** The running configuration (hot reload, /config routes). */
+  readonly liveConfig: LiveConfig;
   close(): Promise<void>;
 }
 
@@ -210,6 +214,8 @@ export interface BuildOptions {
   readonly redisUrl?: string;
   /** Key prefix of the shared rate-limit counters (tests isolate themselves with their own). */
   readonly rateLimitPrefix?: string;
+  /** Where `config` came from, for reloads and PUT /config/update; `watch` reloads on file change and SIGHUP. */
+  readonly configSource?: ConfigSource & { readonly watch?: boolean };
 }
 
 export async function buildServer(
@@ -312,12 +318,22 @@ export async function buildServer(
     },
   });
   const detachResilience = runtime.resilience.attach(app, { metrics, securityEvents: nullSecurityEvents });
+  const configSetup = setupConfig(app, {
+    config,
+    logger,
+    securityEvents: abuse.securityEvents,
+    ...(opts.configSource
+      ? { source: opts.configSource, watch: opts.configSource.watch, sighup: opts.configSource.watch }
+      : {}),
+  });
   return {
     app,
     runtime,
     bootstrap,
     metrics,
+    liveConfig: configSetup.live,
     async close() {
+      configSetup.close();
       for (const t of timers) t();
       await app.close();
       detachResilience();

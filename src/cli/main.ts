@@ -1,6 +1,7 @@
 // The `algogate` command: serve, migrate, user and apikey management.
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadSettings } from '../config/load.js';
+import { ConfigError, loadSettings, type Loaded } from '../config/load.js';
+import { registerConfigCommands } from './config.commands.js';
 import type { Config } from '../config/schema.js';
 import { isAppError } from '../domain/errors.js';
 import { createRuntime, startServer, VERSION, type Runtime } from '../main.js';
@@ -14,13 +15,17 @@ import { openStore } from '../store/open.js';
 let configFile: string | undefined;
 
 /** Loads defaults < algogate.yaml (`--config` / ALGOGATE_CONFIG) < environment; warns about unknown variables. */
-function config(): Config {
-  const loaded = loadSettings({
+function loaded(): Loaded {
+  const l = loadSettings({
     env: process.env,
     ...(configFile === undefined ? {} : { file: configFile }),
   });
-  for (const w of loaded.warnings) process.stderr.write(`algogate: warning: ${w}\n`);
-  return loaded.config;
+  for (const w of l.warnings) process.stderr.write(`algogate: warning: ${w}\n`);
+  return l;
+}
+
+function config(): Config {
+  return loaded().config;
 }
 
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
@@ -69,9 +74,12 @@ function banner(url: string, creds: { username: string; password: string; apiKey
 }
 
 async function serve(): Promise<void> {
-  const cfg = config();
+  const l = loaded();
+  const cfg = l.config;
   const logger = createLogger(cfg.logLevel);
-  const server = await startServer(cfg, logger);
+  const server = await startServer(cfg, logger, {
+    configSource: { file: l.file, env: { ...process.env }, watch: true },
+  });
   if (server.bootstrap) process.stdout.write(banner(server.url, server.bootstrap));
   logger.info(
     { url: server.url, store: server.runtime.opened.description, version: VERSION },
@@ -108,6 +116,8 @@ export function buildCli(): Command {
           : `${opened.description} is up to date\n`,
       );
     });
+
+  registerConfigCommands(program);
 
   const user = program.command('user').description('manage users');
   user
