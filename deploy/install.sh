@@ -362,7 +362,7 @@ step systemd
 put_file /etc/systemd/system/algogate.service 644 root:root <"$SCRIPT_DIR/systemd/algogate.service"
 dropin=/etc/systemd/system/algogate.service.d/memory.conf
 if [[ -n "$MEMORY_MAX" ]]; then
-  printf '[Service]\nMemoryMax=%s\n' "$MEMORY_MAX" | put_file "$dropin" 644 root:root
+  put_file "$dropin" 644 root:root <<<"$(printf '[Service]\nMemoryMax=%s' "$MEMORY_MAX")"
 elif [[ -e $(p "$dropin") ]]; then
   rm -f "$(p "$dropin")"
   changed "removed $dropin"
@@ -393,8 +393,9 @@ if [[ "$SKIP_NGINX" == "no" ]]; then
   tls_args=()
   if [[ -n "$DOMAIN" && -f $(p "$cert") ]]; then tls_args=(--tls-cert "$cert" --tls-key "$key"); fi
   ensure_dir "$ACME_ROOT" 755 root:root
-  sh "$SCRIPT_DIR/nginx/render.sh" "${render_args[@]}" "${tls_args[@]}" |
-    put_file /etc/nginx/sites-available/algogate.conf 644 root:root
+  # (Rendered into a variable first: a pipe would run put_file in a subshell and lose its "changed".)
+  site=$(sh "$SCRIPT_DIR/nginx/render.sh" "${render_args[@]}" "${tls_args[@]}")
+  put_file /etc/nginx/sites-available/algogate.conf 644 root:root <<<"$site"
   ensure_symlink /etc/nginx/sites-available/algogate.conf /etc/nginx/sites-enabled/algogate.conf
   if [[ -L $(p /etc/nginx/sites-enabled/default) ]]; then
     rm -f "$(p /etc/nginx/sites-enabled/default)"
@@ -411,8 +412,8 @@ if [[ "$SKIP_NGINX" == "no" ]]; then
     ensure_cmd certbot certonly --webroot -w "$ACME_ROOT" -d "$DOMAIN" --email "$EMAIL" --agree-tos \
       --non-interactive --deploy-hook "systemctl reload nginx"
     if [[ -f $(p "$cert") ]]; then
-      sh "$SCRIPT_DIR/nginx/render.sh" "${render_args[@]}" --tls-cert "$cert" --tls-key "$key" |
-        put_file /etc/nginx/sites-available/algogate.conf 644 root:root
+      site=$(sh "$SCRIPT_DIR/nginx/render.sh" "${render_args[@]}" --tls-cert "$cert" --tls-key "$key")
+      put_file /etc/nginx/sites-available/algogate.conf 644 root:root <<<"$site"
       run nginx -t
       run systemctl reload nginx
     fi
