@@ -6,7 +6,7 @@
 #             [--listen-tls PORT|ADDR:PORT] [--tls-cert FILE --tls-key FILE] [--acme-root DIR]
 #             [--log-dir DIR] [--body-limit SIZE] [--template FILE]
 #
-# Upstreams also come from ALGOGATE_UPSTREAMS (space or comma separated) when no --upstream is given.
+# Upstreams also come from NGINX_UPSTREAMS (space or comma separated) when no --upstream is given.
 # Several upstreams are balanced with least_conn. With --tls-cert/--tls-key, port 80 redirects to HTTPS.
 set -eu
 
@@ -49,7 +49,7 @@ while [ "$#" -gt 0 ]; do
 done
 
 if [ -z "$upstreams" ]; then
-  upstreams=$(printf '%s' "${ALGOGATE_UPSTREAMS:-127.0.0.1:5000}" | tr ',' ' ')
+  upstreams=$(printf '%s' "${NGINX_UPSTREAMS:-127.0.0.1:5000}" | tr ',' ' ')
 fi
 if [ -n "$tls_cert" ] && [ -z "$tls_key" ]; then die "--tls-cert needs --tls-key"; fi
 if [ -z "$tls_cert" ] && [ -n "$tls_key" ]; then die "--tls-key needs --tls-cert"; fi

@@ -55,7 +55,7 @@ it('renders one upstream without least_conn and several with it; refuses unsafe 
   expect(one).not.toContain('ssl_certificate');
 
   const three = await renderSite([], {
-    ALGOGATE_UPSTREAMS: '10.0.0.1:5000,10.0.0.2:5000 unix:/run/algogate.sock',
+    NGINX_UPSTREAMS: '10.0.0.1:5000,10.0.0.2:5000 unix:/run/algogate.sock',
   });
   expect(three).toContain('least_conn;');
   expect(three.match(/^ +server [^{]/gm)).toHaveLength(3);

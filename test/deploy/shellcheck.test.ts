@@ -33,7 +33,10 @@ await describeWithTool('shellcheck', 'shellcheck', () => {
     const scripts = shellScripts();
     const result = await run(shellcheck, ['--format=gcc', ...scripts], { cwd: REPO_ROOT }).then(
       (r) => r.stdout + r.stderr,
-      (e: { stdout?: string; stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`,
+      (e: unknown) => {
+        const err = e as { stdout?: string; stderr?: string };
+        return `${err.stdout ?? ''}${err.stderr ?? ''}`;
+      },
     );
     expect(result).toBe('');
   });
@@ -45,7 +48,7 @@ await describeWithTool('shellcheck', 'shellcheck', () => {
       writeFileSync(file, '#!/bin/sh\nrm -rf $1/data\n');
       const out = await run(shellcheck, ['--format=gcc', file]).then(
         (r) => r.stdout,
-        (e: { stdout?: string }) => e.stdout ?? '',
+        (e: unknown) => (e as { stdout?: string }).stdout ?? '',
       );
       expect(out).toContain('SC2086');
     } finally {
