@@ -196,15 +196,36 @@ await describeWithTool('nginx', 'nginx site', () => {
       expect(res.headers.get('location')).toMatch(/^https:\/\/127\.0\.0\.1\/health$/);
     });
 
-    it('answers /health over HTTPS with the security headers and HSTS', async () => {
+    const SECURITY_HEADERS = [
+      'strict-transport-security',
+      'x-content-type-options',
+      'x-frame-options',
+      'referrer-policy',
+      'permissions-policy',
+      'content-security-policy',
+    ];
+
+    it('answers /health over HTTPS with every security header exactly once', async () => {
       const res = await https('GET', '/health');
       expect(res.status).toBe(200);
       expect(res.json.status).toBe('ok');
+      for (const h of SECURITY_HEADERS) {
+        expect(res.headers[h], h).toEqual(expect.any(String));
+        // Sent by both the app and nginx, Node would join them with ", ".
+        expect(res.headers[h], h).not.toMatch(/nosniff, |DENY, |SAMEORIGIN, |max-age=\d+[^,]*, max-age/);
+      }
       expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers.server).toBe('nginx');
+    });
+
+    it('adds the security headers to answers nginx makes itself (body too large)', async () => {
+      const res = await https('POST', '/api/v1/funds', { apikey: 'x'.repeat(2 * 1024 * 1024) });
+      expect(res.status).toBe(413);
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['x-frame-options']).toBe('DENY');
       expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
-      expect(res.headers.server).toBe('nginx');
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=63072000/);
     });
 
     it('serves the OpenAlgo API through the proxy, errors included', async () => {
