@@ -13,11 +13,8 @@ import { setupConfig } from './config.setup.js';
 import { BundledInstruments, buildInstrumentMaster } from './domain/instruments/index.js';
 import { istDate, istEpoch } from './domain/market-calendar.js';
 import { buildApp } from './http/app.js';
-import { presentedKey } from './http/plugins/apikey-auth.plugin.js';
-import type { OpsAuthenticator } from './http/plugins/ops-auth.plugin.js';
 import { Metrics } from './observability/metrics.js';
-import { nullSecurityEvents } from './ports/security-events.js';
-import { AppError } from './domain/errors.js';
+import { setupSecurity } from './security.setup.js';
 import { attachWsServer, type WsServerHandle, type WsServerOptions } from './http/ws/ws.server.js';
 import { argon2Hasher } from './platform/argon2-hasher.js';
 import { RedisOrderBus } from './platform/redis-order-bus.js';
@@ -210,12 +207,14 @@ export interface BuildOptions {
   /** Extra broker adapters beside the paper exchange (tests inject fault-injecting fakes here). */
   readonly brokers?: readonly Broker[];
   readonly bookMemory?: RuntimeOptions['bookMemory'];
-  /** Redis shared by instances (rate limits, bans); startServer passes `REDIS_URL`. */
+  /** Redis shared by instances (rate limits, bans, session/key invalidation); startServer passes `REDIS_URL`. */
   readonly redisUrl?: string;
   /** Key prefix of the shared rate-limit counters (tests isolate themselves with their own). */
   readonly rateLimitPrefix?: string;
   /** Where `config` came from, for reloads and PUT /config/update; `watch` reloads on file change and SIGHUP. */
   readonly configSource?: ConfigSource & { readonly watch?: boolean };
+  /** Pub/sub channel invalidating sessions and keys across instances (tests isolate themselves). */
+  readonly securityChannel?: string;
 }
 
 export async function buildServer(
@@ -272,20 +271,24 @@ export async function buildServer(
 
   const options = new OptionsService(runtime.market, runtime.instruments, runtime.clock);
   const metrics = new Metrics();
+  const security = await setupSecurity({
+    config,
+    driver: runtime.opened.driver,
+    users: runtime.opened.store,
+    identity: runtime.identity,
+    clock: runtime.clock,
+    metrics,
+    logger,
+    redisUrl: opts.redisUrl,
+    channel: opts.securityChannel,
+  });
   const abuse = setupAbuse(config, logger, {
     metrics,
-    securityEvents: nullSecurityEvents,
+    securityEvents: security.events,
     clock: runtime.clock,
     redisUrl: opts.redisUrl,
     redisPrefix: opts.rateLimitPrefix,
   });
-  // Operations routes accept an API key for now; the caller's role is its user's role.
-  const authenticate: OpsAuthenticator = async (request) => {
-    const key = presentedKey(request);
-    if (key === null) throw new AppError('UNAUTHENTICATED', 'authentication required');
-    const { user, key: record } = await runtime.identity.verify(key);
-    return { userId: user.id, username: user.username, role: user.role, via: 'api_key', keyId: record.id };
-  };
   const app = await buildApp({
     logger,
     bodyLimit: config.bodyLimit,
@@ -302,7 +305,8 @@ export async function buildServer(
     metrics,
     securityEvents: abuse.securityEvents,
     abuse: abuse.http,
-    authenticate,
+    authenticate: security.authenticate,
+    securityRoutes: security.routes,
     health: async () => {
       const checks: Record<string, { ok: boolean; detail?: string }> = {};
       try {
@@ -317,7 +321,7 @@ export async function buildServer(
       return { ok: Object.values(checks).every((x) => x.ok), checks };
     },
   });
-  const detachResilience = runtime.resilience.attach(app, { metrics, securityEvents: nullSecurityEvents });
+  const detachResilience = runtime.resilience.attach(app, { metrics, securityEvents: security.events });
   const configSetup = setupConfig(app, {
     config,
     logger,
@@ -338,6 +342,7 @@ export async function buildServer(
       await app.close();
       detachResilience();
       await abuse.close();
+      await security.close();
       await runtime.identity.flushUsage().catch(() => undefined);
       await runtime.close();
     },
@@ -347,8 +352,6 @@ export async function buildServer(
 export interface StartOptions extends BuildOptions {
   /** WebSocket endpoint settings (tests shorten the auth grace and heartbeat). */
   readonly ws?: Partial<WsServerOptions>;
-  /** Fan order updates out across instances through Redis (default: `config.redisUrl`, env `REDIS_URL`). */
-  readonly redisUrl?: string;
   /** Pub/sub channel of order updates (tests isolate themselves with their own). */
   readonly orderChannel?: string;
   /** Channel, publisher lease key and lease length of the Redis tick stream (tests shorten the lease). */

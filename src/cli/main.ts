@@ -9,6 +9,7 @@ import { createLogger } from '../observability/logger.js';
 import { silentLogger } from '../ports/logger.js';
 import { ROLES, SCOPES, type Role, type Scope } from '../ports/store.js';
 import { installShutdownSignals } from '../resilience.setup.js';
+import { announceKeyRevoked } from '../security.setup.js';
 import { openStore } from '../store/open.js';
 
 /** `--config <file>` given anywhere on the command line (before or after the command). */
@@ -156,9 +157,12 @@ export function buildCli(): Command {
   apikey
     .command('create')
     .description('create an API key for a user (the key is printed once)')
-    .requiredOption('--user <username>', 'owner of the key')
+    .option('--user <username>', 'owner of the key', 'admin')
     .option('--name <name>', 'label', 'default')
-    .option('--scopes <list>', 'comma-separated: read,trade,admin', parseScopes, ['read', 'trade'] as Scope[])
+    .option('--scope, --scopes <list>', 'comma-separated: read,trade,admin', parseScopes, [
+      'read',
+      'trade',
+    ] as Scope[])
     .option('--json', 'machine-readable output')
     .option('--quiet', 'print only the key (for KEY=$(...) in scripts)')
     .action(
@@ -170,7 +174,7 @@ export function buildCli(): Command {
         }
         print(
           opts.json === true,
-          { id: k.id, key: k.key, user: opts.user, scopes: opts.scopes },
+          { id: k.id, key: k.key, user: opts.user, name: opts.name, scopes: opts.scopes },
           `API key id: ${k.id}\nAPI key: ${k.key}`,
         );
       },
@@ -206,7 +210,28 @@ export function buildCli(): Command {
     .description('revoke an API key at once')
     .action(async (id: string) => {
       await withRuntime((rt) => rt.identity.revokeApiKey(id));
+      await announceKeyRevoked(config(), id);
       process.stdout.write(`revoked ${id}\n`);
+    });
+  apikey
+    .command('rotate <id>')
+    .description(
+      'replace an API key: a new key with the same owner, name and scopes; the old one stops at once',
+    )
+    .option('--json', 'machine-readable output')
+    .option('--quiet', 'print only the new key')
+    .action(async (id: string, opts: { json?: boolean; quiet?: boolean }) => {
+      const k = await withRuntime((rt) => rt.identity.rotateApiKey(id));
+      await announceKeyRevoked(config(), id);
+      if (opts.quiet === true) {
+        process.stdout.write(`${k.key}\n`);
+        return;
+      }
+      print(
+        opts.json === true,
+        { id: k.id, key: k.key, replaces: id, name: k.record.name, scopes: k.record.scopes },
+        `API key id: ${k.id} (replaces ${id})\nAPI key: ${k.key}`,
+      );
     });
   return program;
 }

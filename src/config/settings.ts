@@ -419,7 +419,64 @@ export const SETTINGS = [
       'Secret keying API key hashes; set it to share keys across instances (unset: generated in dataDir/keys)',
   }),
 
+  int('security.sessionMinutes', {
+    env: 'ALGOGATE_SESSION_MINUTES',
+    default: 30,
+    min: 1,
+    max: 24 * 60,
+    hot: true,
+    description: 'Lifetime of a login session (access token and dashboard cookie), in minutes',
+  }),
+  string('security.dailyCutoff', {
+    env: 'ALGOGATE_SESSION_CUTOFF',
+    default: '03:00',
+    pattern: /^([01]\d|2[0-3]):[0-5]\d$/,
+    patternText: 'an IST time HH:MM like 03:00',
+    hot: true,
+    description: 'IST time of day at which every login session ends (brokers invalidate tokens overnight)',
+  }),
+  int('security.lockout.maxFailures', {
+    env: 'ALGOGATE_LOCKOUT_MAX_FAILURES',
+    default: 5,
+    min: 1,
+    max: 1000,
+    hot: true,
+    description: 'Failed logins, counted per account and per client IP, that lock further logins',
+  }),
+  int('security.lockout.minutes', {
+    env: 'ALGOGATE_LOCKOUT_MINUTES',
+    default: 5,
+    min: 1,
+    max: 24 * 60,
+    hot: true,
+    description: 'How long a login lockout lasts, in minutes',
+  }),
+  cidrList('security.adminAllowList', {
+    env: 'ALGOGATE_ADMIN_ALLOW',
+    default: [],
+    hot: true,
+    description: 'Addresses/CIDRs allowed to call admin-only endpoints (empty: any address)',
+  }),
+  int('security.eventRetentionDays', {
+    env: 'ALGOGATE_SECURITY_EVENT_RETENTION_DAYS',
+    default: 90,
+    min: 1,
+    max: 3650,
+    hot: true,
+    description: 'Security events older than this many days are pruned (hourly)',
+  }),
+  secret('security.jwtSecret', {
+    env: 'ALGOGATE_JWT_SECRET',
+    description:
+      'Secret signing login session tokens; set the same on every instance (unset: generated in dataDir/keys)',
+  }),
+
   // --- secrets (credential store) ------------------------------------------------------------------------
+  secret('secrets.masterKey', {
+    env: 'ALGOGATE_MASTER_KEY',
+    description:
+      'Master key (32 bytes as 64 hex characters or base64) sealing stored secrets such as TOTP seeds (unset: generated in dataDir/keys)',
+  }),
 
   // --- resource monitoring -------------------------------------------------------------------------------
 

@@ -49,6 +49,21 @@ export interface AppDeps {
   readonly authenticate: OpsAuthenticator;
   /** Client IP, security headers, CORS, rate limits, bans, hostile-input checks (abuse.setup.ts). */
   readonly abuse?: AbuseHttpDeps;
+  /** Registers /auth, /admin and /security routes (src/security.setup.ts). */
+  readonly securityRoutes?: (app: FastifyInstance) => void;
+}
+
+/** A registered route, as the onRoute hook saw it (the every-route authentication test walks these). */
+export interface RouteEntry {
+  readonly method: string;
+  readonly url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered on this app, in registration order. */
+    readonly routeTable: readonly RouteEntry[];
+  }
 }
 
 const UPPERCASE_FIELDS = ['action', 'pricetype', 'product', 'exchange'] as const;
@@ -111,8 +126,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
+  });
   registerOpsAuth(app, deps.authenticate);
   registerHealthRoutes(app, deps.health, deps.version);
+  deps.securityRoutes?.(app);
 
   await app.register(
     async (api) => {

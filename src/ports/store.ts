@@ -125,6 +125,24 @@ export interface UserRecord {
   readonly passwordHash: string;
   readonly role: Role;
   readonly createdAt: number;
+  /** When an admin disabled the user (no login, no keys, no sessions); null while active. */
+  readonly disabledAt: number | null;
+  /** TOTP secret sealed under the master key (base64), present once enrolment started. */
+  readonly totpSecret: string | null;
+  /** Whether a confirmed TOTP secret is required at login. */
+  readonly totpEnabled: boolean;
+  /** Last TOTP time step accepted (a code is never accepted twice). */
+  readonly totpLastStep: number;
+}
+
+/** Changes an admin (or the user, for TOTP) applies to a user; absent fields stay as they are. */
+export interface UserUpdate {
+  readonly role?: Role;
+  readonly passwordHash?: string;
+  readonly disabledAt?: number | null;
+  readonly totpSecret?: string | null;
+  readonly totpEnabled?: boolean;
+  readonly totpLastStep?: number;
 }
 
 export interface ApiKeyRecord {
@@ -153,6 +171,14 @@ export interface IdentityStore {
   findUserById(id: string): Promise<UserRecord | null>;
   listUsers(): Promise<UserRecord[]>;
   countUsers(): Promise<number>;
+  /** Applies `update`; false when the user does not exist. */
+  updateUser(id: string, update: UserUpdate): Promise<boolean>;
+  /**
+   * Accepts TOTP step `step` for the user only if it is later than the last accepted one (atomic across
+   * instances); false when the step was already used.
+   */
+  claimTotpStep(id: string, step: number): Promise<boolean>;
+  findApiKeyById(id: string): Promise<ApiKeyRecord | null>;
   createApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
   listApiKeys(userId?: string): Promise<ApiKeyRecord[]>;

@@ -3,6 +3,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { IdGenerator } from '../ports/id-generator.js';
+import type { SecurityMessage } from '../ports/security-bus.js';
 import type {
   AccountRecord,
   ApiKeyRecord,
@@ -11,6 +12,7 @@ import type {
   Scope,
   TradingStore,
   UserRecord,
+  UserUpdate,
 } from '../ports/store.js';
 import type { TradingContext } from './context.js';
 import type { TradingState } from './trading-state.js';
@@ -34,6 +36,18 @@ export interface CreatedKey {
 }
 
 const KEY_CACHE_TTL_MS = 30_000;
+const USER_CACHE_TTL_MS = 10_000;
+
+/** Scopes a role may hold: a key never grants more than its owner's role. */
+const ROLE_SCOPES: Readonly<Record<Role, readonly Scope[]>> = {
+  viewer: ['read'],
+  trader: ['read', 'trade'],
+  admin: ['read', 'trade', 'admin'],
+};
+
+export function roleAllowsScope(role: Role, scope: Scope): boolean {
+  return ROLE_SCOPES[role].includes(scope);
+}
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /** The sandbox account used while a user is in analyze mode. */
@@ -45,6 +59,9 @@ export class IdentityService {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
   private readonly usage = new Map<string, number>();
   private readonly analyze = new Map<string, boolean>();
+  private readonly users = new Map<string, { user: UserRecord; until: number }>();
+  /** Tells other instances about revocations and user changes (set by the security wiring). */
+  notify: (message: SecurityMessage) => void = () => undefined;
 
   constructor(
     private readonly identity: IdentityStore,
@@ -82,6 +99,10 @@ export class IdentityService {
       passwordHash: await this.hasher.hash(pw),
       role,
       createdAt: this.clock.now(),
+      disabledAt: null,
+      totpSecret: null,
+      totpEnabled: false,
+      totpLastStep: 0,
     };
     await this.identity.createUser(user);
     await this.ensureAccounts(user.id);
@@ -110,6 +131,11 @@ export class IdentityService {
   ): Promise<CreatedKey> {
     const user = await this.identity.findUserByName(username);
     if (!user) throw new AppError('NOT_FOUND', `user ${username} not found`);
+    if (scopes.length === 0) throw new AppError('VALIDATION', 'a key needs at least one scope');
+    for (const s of scopes) {
+      if (!roleAllowsScope(user.role, s))
+        throw new AppError('VALIDATION', `a ${user.role} cannot hold a key with the ${s} scope`);
+    }
     const key = randomBytes(32).toString('hex');
     const record: ApiKeyRecord = {
       id: this.ids.id(),
@@ -134,10 +160,107 @@ export class IdentityService {
     });
   }
 
-  async revokeApiKey(id: string): Promise<void> {
-    const ok = await this.identity.revokeApiKey(id, this.clock.now());
+  async revokeApiKey(id: string): Promise<ApiKeyRecord> {
+    const record = await this.identity.findApiKeyById(id);
+    const ok = record !== null && (await this.identity.revokeApiKey(id, this.clock.now()));
     if (!ok) throw new AppError('NOT_FOUND', `API key ${id} not found or already revoked`);
+    this.forgetKey(id);
+    this.notify({ kind: 'key_revoked', keyId: id });
+    return record;
+  }
+
+  /** Replaces a key: a new secret with the same owner, name and scopes; the old key stops working at once. */
+  async rotateApiKey(id: string): Promise<CreatedKey> {
+    const old = await this.identity.findApiKeyById(id);
+    if (!old || old.revokedAt !== null) throw new AppError('NOT_FOUND', `API key ${id} not found or revoked`);
+    const user = await this.identity.findUserById(old.userId);
+    if (!user) throw new AppError('NOT_FOUND', `API key ${id} not found or revoked`);
+    const scopes = old.scopes.filter((s) => roleAllowsScope(user.role, s));
+    const created = await this.createApiKey(user.username, old.name, scopes.length > 0 ? scopes : ['read']);
+    await this.revokeApiKey(id);
+    return created;
+  }
+
+  findApiKey(id: string): Promise<ApiKeyRecord | null> {
+    return this.identity.findApiKeyById(id);
+  }
+
+  /** Whether a key may call a route needing `scope`: the key holds it (or admin) and its owner's role allows it. */
+  hasScope(p: Principal, scope: Scope): boolean {
+    return (
+      (p.key.scopes.includes(scope) || p.key.scopes.includes('admin')) && roleAllowsScope(p.user.role, scope)
+    );
+  }
+
+  /** Drops cached verifications of one key (revoked here or on another instance). */
+  forgetKey(id: string): void {
     for (const [hash, entry] of this.cache) if (entry.principal.key.id === id) this.cache.delete(hash);
+  }
+
+  /** Drops everything cached about a user (changed here or on another instance). */
+  forgetUser(userId: string): void {
+    this.users.delete(userId);
+    for (const [hash, entry] of this.cache) if (entry.principal.user.id === userId) this.cache.delete(hash);
+  }
+
+  /** Applies a message from another instance. */
+  handle(message: SecurityMessage): void {
+    if (message.kind === 'key_revoked') this.forgetKey(message.keyId);
+    else if (message.kind === 'user_changed') this.forgetUser(message.userId);
+  }
+
+  /** A user changed (role, password, disabled, TOTP): forget cached state here and on every instance. */
+  userChanged(userId: string): void {
+    this.forgetUser(userId);
+    this.notify({ kind: 'user_changed', userId });
+  }
+
+  /** The user if it exists and is not disabled (cached briefly; changes invalidate it at once). */
+  async activeUser(id: string): Promise<UserRecord | null> {
+    const now = this.clock.now();
+    const hit = this.users.get(id);
+    let user: UserRecord | null;
+    if (hit && hit.until > now) user = hit.user;
+    else {
+      user = await this.identity.findUserById(id);
+      if (user) this.users.set(id, { user, until: now + USER_CACHE_TTL_MS });
+      else this.users.delete(id);
+    }
+    return user && user.disabledAt === null ? user : null;
+  }
+
+  findUser(username: string): Promise<UserRecord | null> {
+    return this.identity.findUserByName(username);
+  }
+
+  findUserById(id: string): Promise<UserRecord | null> {
+    return this.identity.findUserById(id);
+  }
+
+  listUsers(): Promise<UserRecord[]> {
+    return this.identity.listUsers();
+  }
+
+  /** Changes role, password or disabled state. Downgrading a role narrows what its keys can do at once. */
+  async updateUser(
+    id: string,
+    change: { role?: Role; password?: string; disabled?: boolean },
+  ): Promise<UserRecord> {
+    const user = await this.identity.findUserById(id);
+    if (!user) throw new AppError('NOT_FOUND', `user ${id} not found`);
+    const update: { -readonly [K in keyof UserUpdate]: UserUpdate[K] } = {};
+    if (change.role !== undefined) update.role = change.role;
+    if (change.password !== undefined) {
+      if (change.password.length < 8)
+        throw new AppError('VALIDATION', 'password must be at least 8 characters');
+      update.passwordHash = await this.hasher.hash(change.password);
+    }
+    if (change.disabled !== undefined) update.disabledAt = change.disabled ? this.clock.now() : null;
+    await this.identity.updateUser(id, update);
+    this.userChanged(id);
+    const after = await this.identity.findUserById(id);
+    if (!after) throw new AppError('NOT_FOUND', `user ${id} not found`);
+    return after;
   }
 
   /** Verifies a presented key: one HMAC and a map lookup when cached, one indexed read when not. */
@@ -156,7 +279,7 @@ export class IdentityService {
         throw new AppError('INVALID_API_KEY', 'Invalid openalgo apikey');
       }
       const user = await this.identity.findUserById(key.userId);
-      if (!user) throw new AppError('INVALID_API_KEY', 'Invalid openalgo apikey');
+      if (!user || user.disabledAt !== null) throw new AppError('INVALID_API_KEY', 'Invalid openalgo apikey');
       if (!this.analyze.has(user.id))
         this.analyze.set(user.id, (await this.identity.getSettings(user.id)).analyzeMode);
       principal = { key, user };

@@ -59,6 +59,26 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX venue_trades_order ON venue_trades (venue, client_order_id)`,
     ],
   },
+  {
+    version: 2,
+    name: 'security: users state, TOTP, revoked sessions, login failures, security events',
+    statements: [
+      `ALTER TABLE users ADD COLUMN disabled_at BIGINT`,
+      `ALTER TABLE users ADD COLUMN totp_secret TEXT`,
+      `ALTER TABLE users ADD COLUMN totp_enabled INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE users ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0`,
+      `CREATE INDEX api_keys_user ON api_keys (user_id)`,
+      `CREATE TABLE revoked_sessions (jti TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at BIGINT NOT NULL,
+        revoked_at BIGINT NOT NULL) {{WITHOUT_ROWID}}`,
+      `CREATE INDEX revoked_sessions_expires ON revoked_sessions (expires_at)`,
+      `CREATE TABLE login_failures (subject TEXT PRIMARY KEY, failures INTEGER NOT NULL, window_start BIGINT NOT NULL,
+        locked_until BIGINT NOT NULL) {{WITHOUT_ROWID}}`,
+      `CREATE TABLE security_events (id TEXT PRIMARY KEY, at BIGINT NOT NULL, type TEXT NOT NULL,
+        severity TEXT NOT NULL, actor TEXT, ip TEXT, request_id TEXT, detail TEXT NOT NULL)`,
+      `CREATE INDEX security_events_at ON security_events (at)`,
+      `CREATE INDEX security_events_type_at ON security_events (type, at)`,
+    ],
+  },
 ];
 
 /**

@@ -15,6 +15,7 @@ import type {
   TradingStore,
   UserRecord,
   UserSettings,
+  UserUpdate,
   VenueOrderRecord,
   VenueStore,
   VenueTradeRecord,
@@ -110,6 +111,10 @@ function toUser(r: Row): UserRecord {
     passwordHash: str(r.password_hash),
     role: str(r.role) as Role,
     createdAt: num(r.created_at),
+    disabledAt: optNum(r.disabled_at),
+    totpSecret: optStr(r.totp_secret),
+    totpEnabled: num(r.totp_enabled ?? 0) === 1,
+    totpLastStep: num(r.totp_last_step ?? 0),
   };
 }
 
@@ -316,6 +321,37 @@ export class SqlStore implements TradingStore, VenueStore, IdentityStore {
   async countUsers(): Promise<number> {
     const rows = await this.driver.all<Row>('SELECT COUNT(*) AS n FROM users');
     return num(rows[0]?.n ?? 0);
+  }
+
+  async updateUser(id: string, update: UserUpdate): Promise<boolean> {
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    const set = (column: string, value: unknown): void => {
+      sets.push(`${column} = ?`);
+      params.push(value);
+    };
+    if (update.role !== undefined) set('role', update.role);
+    if (update.passwordHash !== undefined) set('password_hash', update.passwordHash);
+    if (update.disabledAt !== undefined) set('disabled_at', update.disabledAt);
+    if (update.totpSecret !== undefined) set('totp_secret', update.totpSecret);
+    if (update.totpEnabled !== undefined) set('totp_enabled', update.totpEnabled ? 1 : 0);
+    if (update.totpLastStep !== undefined) set('totp_last_step', update.totpLastStep);
+    if (sets.length === 0) return (await this.findUserById(id)) !== null;
+    params.push(id);
+    return (await this.driver.run(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`, params)) > 0;
+  }
+
+  async claimTotpStep(id: string, step: number): Promise<boolean> {
+    const changed = await this.driver.run(
+      'UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?',
+      [step, id, step],
+    );
+    return changed > 0;
+  }
+
+  async findApiKeyById(id: string): Promise<ApiKeyRecord | null> {
+    const rows = await this.driver.all<Row>('SELECT * FROM api_keys WHERE id = ?', [id]);
+    return rows[0] ? toApiKey(rows[0]) : null;
   }
 
   async createApiKey(key: ApiKeyRecord): Promise<void> {

@@ -35,7 +35,7 @@ describe('algogate CLI', () => {
   });
 
   it('migrates an empty data dir and then reports it up to date', async () => {
-    expect((await cli('migrate')).out).toMatch(/applied migrations 1 to sqlite:/);
+    expect((await cli('migrate')).out).toMatch(/applied migrations 1(, \d+)* to sqlite:/);
     expect((await cli('migrate')).out).toMatch(/is up to date/);
   });
 
@@ -76,6 +76,31 @@ describe('algogate CLI', () => {
     expect((await again.post('/api/v1/funds', { apikey: quiet })).status).toBe(200);
     await again.stop();
     expect((await cli('apikey', 'revoke', created.id)).err).toMatch(/not found or already revoked/);
+  });
+
+  it('creates keys with --scope (owner admin by default), rotates them, and a rotated key stops working', async () => {
+    expect((await cli('user', 'create', 'admin', '--role', 'admin')).code).toBe(0);
+    const made = JSON.parse(
+      (await cli('apikey', 'create', '--scope', 'read', '--name', 'reader', '--json')).out,
+    ) as { id: string; key: string; user: string; scopes: string[] };
+    expect(made).toMatchObject({ user: 'admin', scopes: ['read'] });
+    expect((await cli('apikey', 'create', '--user', 'alice', '--scope', 'admin')).err).toMatch(
+      /a trader cannot hold a key with the admin scope/,
+    );
+    const rotated = JSON.parse((await cli('apikey', 'rotate', made.id, '--json')).out) as {
+      id: string;
+      key: string;
+      replaces: string;
+      name: string;
+      scopes: string[];
+    };
+    expect(rotated).toMatchObject({ replaces: made.id, name: 'reader', scopes: ['read'] });
+    const app = await startTestApp({ dataDir: dir, apiKey: rotated.key });
+    expect((await app.post('/api/v1/funds', { apikey: made.key })).status).toBe(403);
+    expect((await app.post('/api/v1/funds', { apikey: rotated.key })).status).toBe(200);
+    expect((await app.post('/api/v1/placeorder', { apikey: rotated.key })).status).toBe(403);
+    await app.stop();
+    expect((await cli('apikey', 'rotate', made.id)).err).toMatch(/not found or revoked/);
   });
 
   it('keeps the pepper in a file only its owner can read', () => {

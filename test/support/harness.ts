@@ -44,9 +44,13 @@ export interface TestAppOptions {
   readonly rateLimits?: Config['rateLimits'];
   readonly ipBans?: Partial<Config['ipBans']>;
   readonly httpSecurity?: Partial<Config['httpSecurity']>;
-  /** Shared Redis for rate limits and bans (multi-instance tests). */
+  /** Shared Redis for rate limits, bans and security invalidation (multi-instance tests). */
   readonly redisUrl?: string;
   readonly rateLimitPrefix?: string;
+  readonly security?: Partial<Config['security']>;
+  /** Where server logs go (default: silent). */
+  readonly logger?: import('pino').Logger;
+  readonly securityChannel?: string;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -63,9 +67,12 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     rateLimits: opts.rateLimits ?? { ...DEFAULT_CONFIG.rateLimits, enabled: false },
     ipBans: { ...DEFAULT_CONFIG.ipBans, ...opts.ipBans },
     httpSecurity: { ...DEFAULT_CONFIG.httpSecurity, ...opts.httpSecurity },
+    security: { ...DEFAULT_CONFIG.security, ...opts.security },
   };
-  const server = await buildServer(config, pino({ level: 'silent' }), {
+  const server = await buildServer(config, opts.logger ?? pino({ level: 'silent' }), {
     clock,
+    ...(opts.redisUrl !== undefined ? { redisUrl: opts.redisUrl } : {}),
+    ...(opts.securityChannel !== undefined ? { securityChannel: opts.securityChannel } : {}),
     ...(opts.brokers ? { brokers: opts.brokers } : {}),
     ...(opts.bookMemory ? { bookMemory: opts.bookMemory } : {}),
     ...(opts.redisUrl !== undefined ? { redisUrl: opts.redisUrl } : {}),

@@ -10,7 +10,8 @@ export type HealthCheck = () => Promise<HealthReport>;
 
 export function registerHealthRoutes(app: FastifyInstance, check: HealthCheck, version: string): void {
   const started = Date.now();
-  app.get('/health/live', () => ({
+  const pub = { config: { public: true } };
+  app.get('/health/live', pub, () => ({
     status: 'ok',
     version,
     uptime_s: Math.round((Date.now() - started) / 1000),
@@ -20,6 +21,6 @@ export function registerHealthRoutes(app: FastifyInstance, check: HealthCheck, v
     reply.status(report.ok ? 200 : 503);
     return { status: report.ok ? 'ok' : 'unhealthy', version, checks: report.checks };
   };
-  app.get('/health', ready);
-  app.get('/health/ready', ready);
+  app.get('/health', pub, ready);
+  app.get('/health/ready', pub, ready);
 }

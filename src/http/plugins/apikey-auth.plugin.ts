@@ -43,7 +43,7 @@ export function registerApiKeyAuth(app: FastifyInstance, identity: IdentityServi
       );
     }
     const principal = await identity.verify(key);
-    if (!principal.key.scopes.includes(scope) && !principal.key.scopes.includes('admin')) {
+    if (!identity.hasScope(principal, scope)) {
       throw new AppError('FORBIDDEN', `this API key lacks the ${scope} scope`);
     }
     request.trading = identity.context(principal, request.id);

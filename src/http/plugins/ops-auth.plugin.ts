@@ -1,5 +1,5 @@
 // Authentication and role checks for the operations routes (/auth, /system, /config, /security, /metrics).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import type { Role } from '../../ports/store.js';
 
@@ -22,8 +22,10 @@ declare module 'fastify' {
     principal: OpsPrincipal | null;
   }
   interface FastifyContextConfig {
-    /** Least role an operations route needs; routes without it are public (health, login). */
+    /** Least role an operations route needs. */
     access?: Role;
+    /** Marks a route served without authentication (health, login). Anything else is authenticated. */
+    public?: boolean;
   }
 }
 
@@ -40,6 +42,14 @@ export function hasRole(role: Role, needed: Role): boolean {
  */
 export function registerOpsAuth(app: FastifyInstance, authenticate: OpsAuthenticator): void {
   if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', null);
+  // Deny by default: a route that names neither an access role, an API-key scope nor `public` is
+  // authenticated (viewer on operations routes, `read` on /api/v1), so a forgotten option never opens a hole.
+  app.addHook('onRoute', (route) => {
+    const config: FastifyContextConfig = route.config ?? {};
+    if (config.public === true || config.access !== undefined || config.scope !== undefined) return;
+    const apiV1 = route.url.startsWith('/api/v1');
+    route.config = { ...config, ...(apiV1 ? { scope: 'read' as const } : { access: 'viewer' as const }) };
+  });
   app.addHook('preValidation', async (request) => {
     const access = request.routeOptions.config.access;
     if (access === undefined) return;
