@@ -291,7 +291,8 @@ if [[ "$DRY" == "yes" ]] || ! getent passwd "$APP_USER" >/dev/null; then
 fi
 ensure_dir "$APP_HOME" 755 root:root
 ensure_dir "$APP_HOME/releases" 755 root:root
-ensure_dir "$CONF_DIR" 750 "root:$APP_USER"
+# The service may write its settings file (PUT /config/update persists into it, via a temp file + rename).
+ensure_dir "$CONF_DIR" 770 "root:$APP_USER"
 ensure_dir "$DATA_DIR" 700 "$APP_USER:$APP_USER"
 ensure_dir "$DATA_DIR/keys" 700 "$APP_USER:$APP_USER"
 ensure_dir "$LOG_DIR" 750 "$APP_USER:$APP_USER"
@@ -328,18 +329,31 @@ ensure_symlink "$release" "$APP_HOME/current"
 if [[ "$STEP_CHANGED" == "yes" ]]; then RESTART_NEEDED="yes"; fi
 end_step
 
-# 6. Settings and secrets. algogate.yaml: readable by the service, writable by root only. env: secrets,
-#    read by systemd (as root) into the service's environment; generated once, never overwritten.
+# 6. Settings and secrets. algogate.yaml: created once, then the operator's (and PUT /config/update's): a
+#    rerun never rewrites it. env: secrets, read by systemd (as root) into the service's environment;
+#    each generated once, never overwritten.
 step config
-put_file "$CONF_DIR/algogate.yaml" 640 "root:$APP_USER" <<EOF
-# algogate settings (written by deploy/install.sh; edit freely, install.sh rewrites it only when its
-# generated content changes). Environment variables in /etc/algogate/env win over this file.
+yaml=$(p "$CONF_DIR/algogate.yaml")
+if [[ ! -f "$yaml" ]]; then
+  put_file "$CONF_DIR/algogate.yaml" 600 "$APP_USER:$APP_USER" <<EOF
+# algogate settings, created by deploy/install.sh (never rewritten by it: edit freely, or use
+# PUT /config/update). Environment variables in /etc/algogate/env win over this file.
+# Every setting: the README configuration table, or \`algogate config init\` for a full template.
 env: production
 host: 127.0.0.1
 port: $PORT
 dataDir: $DATA_DIR
 logLevel: info
 EOF
+else
+  ensure_mode "$yaml" 600
+  ensure_owner "$yaml" "$APP_USER:$APP_USER"
+  file_port=$(awk '/^port:/ { print $2 }' "$yaml")
+  if [[ -n "$file_port" && "$file_port" != "$PORT" && ${#UPSTREAMS[@]} -eq 1 && "${UPSTREAMS[0]}" == "127.0.0.1:$PORT" ]]; then
+    printf '  config: WARNING: %s says port %s but nginx is pointed at %s (--port %s); fix one of them\n' \
+      "$CONF_DIR/algogate.yaml" "$file_port" "${UPSTREAMS[0]}" "$PORT"
+  fi
+fi
 env_file=$(p "$CONF_DIR/env")
 if [[ ! -f "$env_file" ]]; then
   install -m 600 /dev/null "$env_file"

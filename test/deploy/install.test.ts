@@ -90,11 +90,11 @@ it('installs everything on a small VPS, and a second run changes nothing', async
   expect(first).toContain('would run: systemctl daemon-reload');
 
   // Config and secrets with safe permissions.
-  expect(mode(join(root, 'etc/algogate'))).toBe('750');
+  expect(mode(join(root, 'etc/algogate'))).toBe('770');
   expect(mode(join(root, 'var/lib/algogate'))).toBe('700');
   expect(mode(join(root, 'var/lib/algogate/keys'))).toBe('700');
   expect(mode(join(root, 'etc/algogate/env'))).toBe('600');
-  expect(mode(join(root, 'etc/algogate/algogate.yaml'))).toBe('640');
+  expect(mode(join(root, 'etc/algogate/algogate.yaml'))).toBe('600');
   const env = readFileSync(join(root, 'etc/algogate/env'), 'utf8');
   const secrets = ['ALGOGATE_JWT_SECRET', 'ALGOGATE_API_KEY_PEPPER', 'ALGOGATE_MASTER_KEY'].map(
     (name) => new RegExp(`^${name}=([0-9a-f]{64})$`, 'm').exec(env)?.[1],
@@ -137,7 +137,14 @@ it('installs everything on a small VPS, and a second run changes nothing', async
   mkdirSync(live, { recursive: true });
   writeFileSync(join(live, 'fullchain.pem'), 'cert');
   writeFileSync(join(live, 'privkey.pem'), 'key');
+  // The operator (or PUT /config/update) edits the settings file: reruns keep it.
+  const edited = readFileSync(join(root, 'etc/algogate/algogate.yaml'), 'utf8').replace(
+    'logLevel: info',
+    'logLevel: warn',
+  );
+  writeFileSync(join(root, 'etc/algogate/algogate.yaml'), edited);
   const third = await install(root, args);
+  expect(readFileSync(join(root, 'etc/algogate/algogate.yaml'), 'utf8')).toBe(edited);
   expect(third).toContain('[nginx] changed');
   expect(third).toContain('would run: systemctl reload-or-restart nginx');
   expect(third).not.toContain('certbot');

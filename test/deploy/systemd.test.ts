@@ -1,5 +1,5 @@
 // The systemd unit from deploy/systemd: `systemd-analyze verify` accepts it, and its keys make the service
-// restart on failure and run hardened with write access to its data and log directories only.
+// restart on failure and run hardened with write access to its data, log and settings directories only.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +35,7 @@ function parseUnit(text: string): Map<string, Map<string, string[]>> {
   return sections;
 }
 
-it('restarts on failure and runs hardened, writing only its data and log directories', () => {
+it('restarts on failure and runs hardened, writing only its data, log and settings directories', () => {
   const unit = parseUnit(UNIT);
   const service = unit.get('Service');
   const get = (k: string): string | undefined => service?.get(k)?.at(-1);
@@ -43,7 +43,11 @@ it('restarts on failure and runs hardened, writing only its data and log directo
   expect(get('User')).toBe('algogate');
   expect(get('NoNewPrivileges')).toBe('yes');
   expect(get('ProtectSystem')).toBe('strict');
-  expect(get('ReadWritePaths')?.split(/\s+/).sort()).toEqual(['/var/lib/algogate', '/var/log/algogate']);
+  expect(get('ReadWritePaths')?.split(/\s+/).sort()).toEqual([
+    '/etc/algogate',
+    '/var/lib/algogate',
+    '/var/log/algogate',
+  ]);
   expect(get('PrivateTmp')).toBe('yes');
   expect(get('ProtectHome')).toBe('yes');
   expect(get('CapabilityBoundingSet')).toBe('');
