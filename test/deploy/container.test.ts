@@ -90,7 +90,12 @@ describe('deploy/docker-entrypoint.sh', () => {
     mkdirSync(join(dir, 'config'));
     // The port comes only from the file: a server answering on it proves --config was passed.
     writeFileSync(config, `host: 127.0.0.1\nport: ${port}\n`);
-    const env = containerEnv({ ALGOGATE_DATA_DIR: data, ALGOGATE_CONFIG: config });
+    // As the image runs it: production (which refuses unknown variables and weak or missing secrets).
+    const env = containerEnv({
+      ALGOGATE_ENV: 'production',
+      ALGOGATE_DATA_DIR: data,
+      ALGOGATE_CONFIG: config,
+    });
 
     const first = start(env);
     await waitHealthy(port, first);

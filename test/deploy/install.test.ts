@@ -101,6 +101,29 @@ it('installs everything on a small VPS, and a second run changes nothing', async
   );
   expect(secrets.every((s) => s !== undefined)).toBe(true);
   expect(new Set(secrets).size).toBe(3);
+  // What systemd would hand the server: the server accepts it as a production configuration.
+  const validate = await run(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'bin/algogate.js'),
+      'config',
+      'validate',
+      '--with-env',
+      join(root, 'etc/algogate/algogate.yaml'),
+    ],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...Object.fromEntries(
+          env
+            .split('\n')
+            .filter((l) => /^[A-Z_]+=/.test(l))
+            .map((l) => l.split('=', 2) as [string, string]),
+        ),
+      },
+    },
+  );
+  expect(validate.stdout).toMatch(/is valid .*environment production/);
   const yaml = readFileSync(join(root, 'etc/algogate/algogate.yaml'), 'utf8');
   expect(yaml).toMatch(/^port: 5000$/m);
   expect(yaml).toMatch(/^dataDir: \/var\/lib\/algogate$/m);
