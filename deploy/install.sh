@@ -344,6 +344,9 @@ host: 127.0.0.1
 port: $PORT
 dataDir: $DATA_DIR
 logLevel: info
+# nginx on this host passes the client's address (X-Forwarded-For) and scheme; believe only it.
+httpSecurity:
+  trustedProxies: [127.0.0.1, "::1"]
 EOF
 else
   ensure_mode "$yaml" 600

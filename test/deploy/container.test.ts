@@ -227,6 +227,7 @@ describe('Dockerfile and compose.yaml', () => {
     for (const n of ['algogate-1', 'algogate-2', 'algogate-3']) {
       expect(s[n]?.environment?.DATABASE_URL).toMatch(/^postgres:\/\/.*@postgres:5432\//);
       expect(s[n]?.environment?.REDIS_URL).toBe('redis://redis:6379');
+      expect(s[n]?.environment?.ALGOGATE_TRUSTED_PROXIES).toContain('172.16.0.0/12');
       expect(s[n]?.volumes).toContain('scale-keys:/keys');
     }
     const lb = (s.lb?.command ?? []).join(' ');

@@ -127,6 +127,8 @@ it('installs everything on a small VPS, and a second run changes nothing', async
   const yaml = readFileSync(join(root, 'etc/algogate/algogate.yaml'), 'utf8');
   expect(yaml).toMatch(/^port: 5000$/m);
   expect(yaml).toMatch(/^dataDir: \/var\/lib\/algogate$/m);
+  // Behind nginx on loopback: the client address is taken from nginx's headers.
+  expect(yaml).toMatch(/^httpSecurity:\n {2}trustedProxies: \[127\.0\.0\.1, "::1"\]$/m);
 
   // The app at this commit, the unit, nginx without TLS until the certificate exists, logrotate.
   const current = readlinkSync(join(root, 'opt/algogate/current'));
