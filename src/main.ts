@@ -1,5 +1,5 @@
 // Composition root: config -> store -> market -> brokers -> services -> http; lifecycle and signals.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -8,6 +8,7 @@ import { setupAbuse } from './abuse.setup.js';
 import { PaperBroker } from './brokers/paper/paper.adapter.js';
 import { MarketSimulator } from './brokers/paper/market/market-simulator.js';
 import type { ConfigSource, LiveConfig } from './config/live-config.js';
+import { createClusterNode, type ClusterNode } from './cluster.setup.js';
 import type { Config } from './config/schema.js';
 import { setupConfig } from './config.setup.js';
 import { BundledInstruments, buildInstrumentMaster } from './domain/instruments/index.js';
@@ -34,6 +35,7 @@ import { OptionsService } from './services/options.service.js';
 import { OrderService } from './services/order.service.js';
 import { PortfolioService } from './services/portfolio.service.js';
 import { ReconciliationService } from './services/reconciliation.service.js';
+import { hourSlot, minuteSlot, ScheduledJobs } from './services/scheduled-jobs.js';
 import { Risk } from './services/risk.js';
 import { SettlementService } from './services/settlement.service.js';
 import { TradingState } from './services/trading-state.js';
@@ -71,6 +73,8 @@ export interface Runtime {
   readonly idempotency: IdempotencyService;
   readonly reconciliation: ReconciliationService;
   readonly settlement: SettlementService;
+  /** Claims of scheduled jobs in the shared database: each (job, slot) runs on one instance. */
+  readonly jobs: ScheduledJobs;
   readonly market: MarketSimulator;
   readonly instruments: BundledInstruments;
   readonly brokers: ReadonlyMap<string, Broker>;
@@ -155,6 +159,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     mode: accountId.endsWith('.sandbox') ? ('analyze' as const) : ('live' as const),
     requestId: null,
   });
+  const jobs = new ScheduledJobs(store, clock, randomUUID(), log.child({ component: 'jobs' }));
   return {
     config,
     opened,
@@ -167,7 +172,17 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     marketData: new MarketDataService(market, instruments, market, clock),
     idempotency: new IdempotencyService(store, clock, () => config.trading.idempotencyTtlMs),
     reconciliation: new ReconciliationService(state, execution, brokers, clock, log, resilience.tracker),
-    settlement: new SettlementService(state, store, composite, clock, trading, systemContext, log),
+    settlement: new SettlementService(
+      state,
+      store,
+      composite,
+      clock,
+      trading,
+      systemContext,
+      log,
+      (job, slot) => jobs.claim(job, slot),
+    ),
+    jobs,
     market,
     instruments,
     brokers,
@@ -195,6 +210,8 @@ export interface Server {
   readonly metrics: Metrics;
   /** The running configuration (hot reload, /config routes). */
   readonly liveConfig: LiveConfig;
+  /** Scale-out membership when `cluster.enabled` (see docs/adr/0019); started once listening. */
+  readonly cluster?: ClusterNode;
   close(): Promise<void>;
 }
 
@@ -234,40 +251,63 @@ export async function buildServer(
     },
   });
   const bootstrap = await runtime.identity.bootstrap();
-  for (const b of runtime.brokers.values()) await b.start();
   runtime.market.start();
-  const report = await runtime.reconciliation.reconcile();
-  logger.info({ ...report }, 'startup reconciliation done');
-  await runtime.settlement.tick();
   const timers: (() => void)[] = [];
   const c = runtime.clock;
   const guard = (what: string, p: () => Promise<unknown>) => () => {
     p().catch((e: unknown) => logger.error({ err: e }, `${what} failed`));
   };
-  timers.push(
-    c.every(
-      30_000,
-      guard('reconciliation', () => runtime.reconciliation.reconcile()),
-    ),
-  );
-  timers.push(
-    c.every(
-      60_000,
-      guard('settlement', () => runtime.settlement.tick()),
-    ),
-  );
+  // Only the owner of the books trades: at once on a single instance, on winning the lock in a cluster.
+  const startTrading = async (): Promise<void> => {
+    if (config.cluster.enabled) {
+      // Taking over from a leader that died: the database is the truth, as after a restart.
+      await runtime.state.load(runtime.opened.store, istEpoch(istDate(c.now()), '00:00'));
+      await runtime.identity.ensureAllAccounts();
+      runtime.idempotency.beginEpoch();
+    }
+    for (const b of runtime.brokers.values()) await b.start();
+    const report = await runtime.reconciliation.reconcile();
+    logger.info({ ...report }, 'startup reconciliation done');
+    await runtime.settlement.tick();
+    timers.push(
+      c.every(
+        30_000,
+        guard('reconciliation', () => runtime.reconciliation.reconcile()),
+      ),
+    );
+    timers.push(
+      c.every(
+        60_000,
+        guard('settlement', () =>
+          runtime.jobs.runOnce('settlement', minuteSlot(c.now()), () => runtime.settlement.tick()),
+        ),
+      ),
+    );
+  };
+  const cluster = config.cluster.enabled
+    ? createClusterNode({
+        config,
+        clock: c,
+        logger,
+        instanceId: runtime.jobs.instanceId,
+        takeOver: startTrading,
+      })
+    : undefined;
+  if (!cluster) await startTrading();
   timers.push(
     c.every(
       60_000,
       guard('api key usage flush', () => runtime.identity.flushUsage()),
     ),
   );
-  timers.push(
-    c.every(
-      3_600_000,
-      guard('idempotency prune', () => runtime.opened.store.pruneIdempotency(c.now())),
+  // Any instance may prune; the hourly slot's claim makes it one of them.
+  const prune = guard('idempotency prune', () =>
+    runtime.jobs.runOnce('idempotency-prune', hourSlot(c.now()), () =>
+      runtime.opened.store.pruneIdempotency(c.now()),
     ),
   );
+  prune();
+  timers.push(c.every(15_000, prune));
 
   const options = new OptionsService(runtime.market, runtime.instruments, runtime.clock);
   const metrics = new Metrics();
@@ -287,7 +327,8 @@ export async function buildServer(
     securityEvents: security.events,
     clock: runtime.clock,
     redisUrl: opts.redisUrl,
-    redisPrefix: opts.rateLimitPrefix,
+    redisPrefix:
+      opts.rateLimitPrefix ?? (config.cluster.enabled ? `${config.cluster.redisPrefix}rl:` : undefined),
   });
   const app = await buildApp({
     logger,
@@ -307,6 +348,7 @@ export async function buildServer(
     abuse: abuse.http,
     authenticate: security.authenticate,
     securityRoutes: security.routes,
+    cluster: cluster ? { gate: cluster.gate, forwarding: cluster.forwarding } : null,
     health: async () => {
       const checks: Record<string, { ok: boolean; detail?: string }> = {};
       try {
@@ -315,6 +357,7 @@ export async function buildServer(
       } catch (e) {
         checks.database = { ok: false, detail: String(e) };
       }
+      if (cluster) checks.cluster = { ok: true, detail: cluster.gate.role() };
       checks.journal = fatal
         ? { ok: false, detail: 'a broker event could not be recorded; restart to reconcile' }
         : { ok: true };
@@ -336,6 +379,7 @@ export async function buildServer(
     bootstrap,
     metrics,
     liveConfig: configSetup.live,
+    ...(cluster ? { cluster } : {}),
     async close() {
       configSetup.close();
       for (const t of timers) t();
@@ -345,6 +389,8 @@ export async function buildServer(
       await security.close();
       await runtime.identity.flushUsage().catch(() => undefined);
       await runtime.close();
+      // The lock is released last: nobody else may trade these books while this process still does.
+      await cluster?.close();
     },
   };
 }
@@ -376,6 +422,13 @@ export async function startServer(
     throw e;
   }
   const { runtime } = server;
+  // One cluster's streams live under its prefix (two clusters may share a Redis).
+  const prefix = config.cluster.enabled ? config.cluster.redisPrefix : null;
+  const orderChannel = options.orderChannel ?? (prefix === null ? undefined : `${prefix}orders`);
+  const tickOptions =
+    prefix === null
+      ? options.ticks
+      : { channel: `${prefix}ticks`, leaseKey: `${prefix}ticks:publisher`, ...options.ticks };
   let bus: RedisOrderBus | null = null;
   let ticks: RedisTickBus | null = null;
   if (redisUrl !== undefined && redisUrl !== '') {
@@ -383,13 +436,13 @@ export async function startServer(
       redisUrl,
       runtime.execution,
       logger.child({ component: 'redis-orders' }),
-      options.orderChannel,
+      orderChannel,
     );
     ticks = new RedisTickBus(
       redisUrl,
       runtime.market,
       logger.child({ component: 'redis-ticks' }),
-      options.ticks,
+      tickOptions,
     );
     try {
       await bus.start();
@@ -413,6 +466,16 @@ export async function startServer(
   });
   const addr = server.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  try {
+    await server.cluster?.start(url);
+  } catch (e) {
+    await ws.close();
+    await ticks?.close();
+    await bus?.close();
+    await server.close();
+    throw e;
+  }
   return {
     ...server,
     ws,
@@ -424,7 +487,7 @@ export async function startServer(
       await bus?.close();
       await server.close();
     },
-    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    url,
   };
 }
 

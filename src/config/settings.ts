@@ -481,6 +481,39 @@ export const SETTINGS = [
   // --- resource monitoring -------------------------------------------------------------------------------
 
   // --- deployment, backup and scale-out ------------------------------------------------------------------
+  bool('cluster.enabled', {
+    env: 'ALGOGATE_CLUSTER',
+    default: false,
+    description:
+      'on: several instances share DATABASE_URL and REDIS_URL; one trading leader owns the books, the others forward to it',
+  }),
+  secret('cluster.secret', {
+    env: 'ALGOGATE_CLUSTER_SECRET',
+    description: 'Shared secret signing requests forwarded between instances (required in cluster mode)',
+  }),
+  url('cluster.advertiseUrl', {
+    env: 'ALGOGATE_CLUSTER_ADVERTISE_URL',
+    default: null,
+    protocols: ['http:', 'https:'],
+    hint: 'the address other instances reach this one at, like http://10.0.0.5:5000',
+    description:
+      'URL other instances forward trading requests to when this one leads (unset: http://host:port)',
+  }),
+  string('cluster.redisPrefix', {
+    env: 'ALGOGATE_CLUSTER_REDIS_PREFIX',
+    default: 'algogate:',
+    pattern: /^[A-Za-z0-9:_.-]{1,64}$/,
+    patternText: 'letters, digits and : _ . - (at most 64)',
+    description: 'Prefix of every Redis key and channel of one cluster (leader lease, instances, streams)',
+  }),
+  duration('cluster.leaseMs', {
+    env: 'ALGOGATE_CLUSTER_LEASE',
+    default: 5_000,
+    min: 1_000,
+    max: 60_000,
+    description:
+      'Lifetime of the advertised leader address in Redis; renewed every third of it by the leader',
+  }),
 ] as const;
 
 /** Any entry of SETTINGS. */

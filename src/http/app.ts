@@ -23,6 +23,11 @@ import {
   type AbuseHttpDeps,
 } from './plugins/abuse.plugin.js';
 import { registerApiKeyAuth } from './plugins/apikey-auth.plugin.js';
+import {
+  registerClusterForwarding,
+  type ClusterGate,
+  type ForwardingOptions,
+} from './plugins/cluster-forward.plugin.js';
 import { registerOpsAuth, type OpsAuthenticator } from './plugins/ops-auth.plugin.js';
 import { registerErrorHandler } from './plugins/error-handler.plugin.js';
 import { registerRequestId, requestIdFrom } from './plugins/request-id.plugin.js';
@@ -51,6 +56,8 @@ export interface AppDeps {
   readonly abuse?: AbuseHttpDeps;
   /** Registers /auth, /admin and /security routes (src/security.setup.ts). */
   readonly securityRoutes?: (app: FastifyInstance) => void;
+  /** Scale-out: forward book routes to the trading leader (docs/adr/0019); absent on a single instance. */
+  readonly cluster?: { readonly gate: ClusterGate; readonly forwarding: ForwardingOptions } | null;
 }
 
 /** A registered route, as the onRoute hook saw it (the every-route authentication test walks these). */
@@ -115,6 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
   registerRequestId(app);
+  if (deps.cluster) registerClusterForwarding(app, deps.cluster.gate, deps.cluster.forwarding);
   registerErrorHandler(app);
   if (deps.abuse) await registerAbuseControls(app, deps.abuse);
   app.addHook('onResponse', (request, reply, done) => {

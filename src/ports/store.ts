@@ -26,6 +26,8 @@ export interface IdempotencyRecord {
   readonly responseBody: string | null;
   readonly createdAt: number;
   readonly expiresAt: number;
+  /** The request that claimed the key (its orders carry the same request id). */
+  readonly requestId?: string | null;
 }
 
 /** Settled cash of a trading account and the last IST day it was settled. */
@@ -104,6 +106,16 @@ export interface TradingStore extends UnitOfWork {
   findIdempotency(scope: string, key: string): Promise<IdempotencyRecord | null>;
   /** Deletes keys that expired before `now`; returns how many. */
   pruneIdempotency(now: number): Promise<number>;
+  /** Ids of one account's orders created at or after `sinceMs` by request `requestId`, oldest first. */
+  orderIdsByRequest(accountId: string, requestId: string, sinceMs: number): Promise<string[]>;
+}
+
+/** Claims of scheduled jobs, so each (job, slot) runs on one instance only (see docs/adr/0019). */
+export interface JobRunStore {
+  /** Inserts (job, slot) unless it exists; true when this call inserted it (the caller runs the job). */
+  claimJob(job: string, slot: string, instanceId: string, now: number): Promise<boolean>;
+  /** Records when a claimed run ended. */
+  finishJob(job: string, slot: string, now: number): Promise<void>;
 }
 
 /** The paper venue's persistence. */

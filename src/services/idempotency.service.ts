@@ -9,10 +9,21 @@ export interface StoredResponse {
   readonly body: string;
 }
 
+/** How to answer a retry whose first attempt was cut off by a restart or failover. */
+export interface Recovery {
+  /** The request id the placement's orders carry (`x-request-id`, or generated). */
+  readonly requestId: string;
+  /** The account the orders belong to. */
+  readonly accountId: string;
+  /** The response to store and send, given the orders that first attempt created (oldest first); null = none. */
+  readonly respond: (orderIds: readonly string[]) => StoredResponse | null;
+}
+
 export class IdempotencyService {
   /** Keys being executed by this instance right now (fast 409 without a database read). */
   private readonly running = new Map<string, string>();
-  private readonly startedAt: number;
+  /** Claims older than this were made by a process (or a trading leader) that is gone. */
+  private startedAt: number;
 
   constructor(
     private readonly store: TradingStore,
@@ -20,6 +31,14 @@ export class IdempotencyService {
     private readonly ttlMs: () => number,
   ) {
     this.startedAt = clock.now();
+  }
+
+  /**
+   * Called when this instance starts executing placements (it became the trading leader): keys still in
+   * flight from before were claimed by a previous leader that died, so a retry is answered, not told to wait.
+   */
+  beginEpoch(): void {
+    this.startedAt = this.clock.now();
   }
 
   /**
@@ -34,6 +53,7 @@ export class IdempotencyService {
     exec: () => Promise<StoredResponse>,
     /** Turns a failure that is an outcome (a broker rejection) into the response to store; null = release. */
     storeFailure: (e: unknown) => StoredResponse | null,
+    recovery?: Recovery,
   ): Promise<StoredResponse & { replayed: boolean }> {
     const id = `${scope}\u0000${key}`;
     const local = this.running.get(id);
@@ -48,8 +68,11 @@ export class IdempotencyService {
       throw e;
     }
     if (existing) {
-      this.running.delete(id);
-      return this.replay(existing, fingerprint);
+      try {
+        return await this.replay(existing, fingerprint, recovery);
+      } finally {
+        this.running.delete(id);
+      }
     }
     const now = this.clock.now();
     const claim: IdempotencyRecord = {
@@ -61,6 +84,7 @@ export class IdempotencyService {
       responseBody: null,
       createdAt: now,
       expiresAt: now + this.ttlMs(),
+      requestId: recovery?.requestId ?? null,
     };
     try {
       try {
@@ -69,7 +93,7 @@ export class IdempotencyService {
         if (!(e instanceof ConflictError)) throw e;
         // Another instance claimed it between our read and our write.
         const winner = await this.store.findIdempotency(scope, key);
-        if (winner) return this.replay(winner, fingerprint);
+        if (winner) return await this.replay(winner, fingerprint);
         throw this.conflict(true);
       }
       let response: StoredResponse;
@@ -102,18 +126,41 @@ export class IdempotencyService {
     }
   }
 
-  private replay(rec: IdempotencyRecord, fingerprint: string): StoredResponse & { replayed: boolean } {
+  private async replay(
+    rec: IdempotencyRecord,
+    fingerprint: string,
+    recovery?: Recovery,
+  ): Promise<StoredResponse & { replayed: boolean }> {
     if (rec.fingerprint !== fingerprint) throw this.conflict(false);
     if (rec.state === 'done' && rec.statusCode !== null && rec.responseBody !== null) {
       return { statusCode: rec.statusCode, body: rec.responseBody, replayed: true };
     }
     if (rec.createdAt < this.startedAt) {
+      // The first attempt died with its process. If it recorded its order, that order is the answer.
+      const recovered = await this.recover(rec, recovery);
+      if (recovered) return { ...recovered, replayed: true };
       throw new AppError(
         'IDEMPOTENCY_IN_FLIGHT',
-        'the first request with this idempotency key was interrupted by a restart; check the orderbook before retrying with a new key',
+        'the first request with this idempotency key was interrupted by a restart or failover before it recorded an order; check the orderbook, then retry with a new key',
       );
     }
     throw this.conflict(true);
+  }
+
+  private async recover(rec: IdempotencyRecord, recovery?: Recovery): Promise<StoredResponse | null> {
+    const requestId = rec.requestId ?? null;
+    if (!recovery || requestId === null) return null;
+    // Orders are stamped after the claim by the same clock; the margin covers a clock step between them.
+    const ids = await this.store.orderIdsByRequest(recovery.accountId, requestId, rec.createdAt - 60_000);
+    const response = recovery.respond(ids);
+    if (response === null) return null;
+    await this.store.commit([
+      {
+        kind: 'idempotency_done',
+        record: { ...rec, state: 'done', statusCode: response.statusCode, responseBody: response.body },
+      },
+    ]);
+    return response;
   }
 
   private conflict(sameFingerprint: boolean): AppError {

@@ -22,6 +22,8 @@ export class SettlementService {
     private readonly config: () => TradingConfig,
     private readonly systemContext: (accountId: string) => TradingContext,
     private readonly log: Logger,
+    /** Claims (job, slot) across instances; a claimed square-off is never repeated by another leader. */
+    private readonly claim: (job: string, slot: string) => Promise<boolean> = () => Promise.resolve(true),
   ) {}
 
   /** One scheduler tick: square off MIS when due (exchange sessions only), settle days that ended. */
@@ -45,6 +47,8 @@ export class SettlementService {
       });
       if (due.length === 0 || done.has(book.accountId)) continue;
       done.add(book.accountId);
+      // After a failover the new leader must not square off again what the old one already did.
+      if (!(await this.claim('mis-squareoff', `${today}:${book.accountId}`))) continue;
       const ctx = this.systemContext(book.accountId);
       for (const p of due) {
         try {

@@ -171,6 +171,10 @@ export class TradingState {
 
   /** Loads books from the store: accounts, holdings, positions, today's and working orders, fills. */
   async load(store: TradingStore, dayStartMs: number): Promise<void> {
+    // A reload (a follower becoming the trading leader) starts from nothing: the store is the truth.
+    this.books.clear();
+    this.orderAccount.clear();
+    this.tradesByOrder.clear();
     this.dayStartMs = dayStartMs;
     for (const a of await store.loadAccounts()) this.ensureBook(a);
     for (const h of await store.loadHoldings())

@@ -79,6 +79,17 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX security_events_type_at ON security_events (type, at)`,
     ],
   },
+  {
+    version: 5,
+    name: 'scale-out: scheduled job claims, idempotency request ids',
+    statements: [
+      // One row per (job, slot): the first instance to insert it runs the job for that slot (ADR 0019).
+      `CREATE TABLE job_runs (job TEXT NOT NULL, slot TEXT NOT NULL, instance_id TEXT NOT NULL,
+        started_at BIGINT NOT NULL, finished_at BIGINT, PRIMARY KEY (job, slot)) {{WITHOUT_ROWID}}`,
+      // The request that claimed a key: after a failover, its order can be found by request id.
+      `ALTER TABLE idempotency_keys ADD COLUMN request_id TEXT`,
+    ],
+  },
 ];
 
 /**

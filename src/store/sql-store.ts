@@ -9,6 +9,7 @@ import type {
   Holding,
   IdempotencyRecord,
   IdentityStore,
+  JobRunStore,
   OrderEvent,
   Role,
   Scope,
@@ -101,6 +102,7 @@ function toIdempotency(r: Row): IdempotencyRecord {
     responseBody: optStr(r.response_body),
     createdAt: num(r.created_at),
     expiresAt: num(r.expires_at),
+    requestId: optStr(r.request_id),
   };
 }
 
@@ -147,7 +149,7 @@ function toVenueOrder(r: Row): VenueOrderRecord {
 
 const WORKING = "('pending_submit','unknown','trigger_pending','open','partially_filled')";
 
-export class SqlStore implements TradingStore, VenueStore, IdentityStore {
+export class SqlStore implements TradingStore, VenueStore, IdentityStore, JobRunStore {
   private readonly committer: GroupCommitter;
 
   constructor(
@@ -263,6 +265,26 @@ export class SqlStore implements TradingStore, VenueStore, IdentityStore {
 
   pruneIdempotency(now: number): Promise<number> {
     return this.driver.run("DELETE FROM idempotency_keys WHERE expires_at < ? AND state = 'done'", [now]);
+  }
+
+  async orderIdsByRequest(accountId: string, requestId: string, sinceMs: number): Promise<string[]> {
+    const rows = await this.driver.all<Row>(
+      'SELECT order_id FROM orders WHERE account_id = ? AND created_at >= ? AND request_id = ? ORDER BY created_at, order_id',
+      [accountId, sinceMs, requestId],
+    );
+    return rows.map((r) => str(r.order_id));
+  }
+
+  async claimJob(job: string, slot: string, instanceId: string, now: number): Promise<boolean> {
+    const changed = await this.driver.run(
+      'INSERT INTO job_runs (job, slot, instance_id, started_at) VALUES (?, ?, ?, ?) ON CONFLICT (job, slot) DO NOTHING',
+      [job, slot, instanceId, now],
+    );
+    return changed === 1;
+  }
+
+  async finishJob(job: string, slot: string, now: number): Promise<void> {
+    await this.driver.run('UPDATE job_runs SET finished_at = ? WHERE job = ? AND slot = ?', [now, job, slot]);
   }
 
   async loadOpenVenueOrders(venue: string): Promise<VenueOrderRecord[]> {

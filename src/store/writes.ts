@@ -36,7 +36,8 @@ const UPSERT_HOLDING = `INSERT INTO holdings (account_id, exchange, symbol, quan
   ON CONFLICT (account_id, exchange, symbol) DO UPDATE SET quantity = excluded.quantity, cost = excluded.cost`;
 
 const CLAIM_IDEMPOTENCY = `INSERT INTO idempotency_keys (scope, idem_key, fingerprint, state, status_code,
-  response_body, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, idem_key) DO NOTHING`;
+  response_body, created_at, expires_at, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (scope, idem_key) DO NOTHING`;
 
 const FINISH_IDEMPOTENCY = `INSERT INTO idempotency_keys (scope, idem_key, fingerprint, state, status_code,
   response_body, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, idem_key) DO UPDATE SET
@@ -167,7 +168,7 @@ export function statementsFor(c: Change, out: Stmt[]): void {
         out.push([FINISH_IDEMPOTENCY, params]);
         return;
       }
-      out.push([CLAIM_IDEMPOTENCY, params, true]);
+      out.push([CLAIM_IDEMPOTENCY, [...params, r.requestId ?? null], true]);
       return;
     }
     case 'idempotency_release': {

@@ -42,6 +42,10 @@ export interface ServerOptions {
   apiKeyFrom?: 'banner' | 'cli';
   /** Mirror the child's output to our stderr (also enabled by ALGOGATE_TEST_ECHO=1). */
   echo?: boolean;
+  /** Use this API key instead of obtaining one (another instance of the same cluster created it). */
+  apiKey?: string;
+  /** Receives every output line (stderr lines prefixed `[stderr] `), beyond the kept tail. */
+  onLine?: (line: string) => void;
 }
 
 export interface HttpResult<T> {
@@ -135,6 +139,7 @@ export class ServerProcess {
   private exited: Promise<ExitInfo> | undefined;
   private lastExit: ExitInfo | undefined;
   private readonly tail: string[] = [];
+  private readonly pending = { out: '', err: '' };
   private readonly ownsDataDir: boolean;
   private readonly opts: ServerOptions;
 
@@ -208,6 +213,13 @@ export class ServerProcess {
   }
 
   private record(stream: 'out' | 'err', chunk: string): void {
+    const onLine = this.opts.onLine;
+    if (onLine) {
+      // Whole lines only: a chunk may end in the middle of one.
+      const parts = (this.pending[stream] + chunk).split('\n');
+      this.pending[stream] = parts.pop() ?? '';
+      for (const l of parts) if (l !== '') onLine(stream === 'err' ? `[stderr] ${l}` : l);
+    }
     for (const line of chunk.split('\n')) {
       if (line === '') continue;
       this.tail.push(stream === 'err' ? `[stderr] ${line}` : line);
@@ -284,6 +296,7 @@ export class ServerProcess {
   }
 
   private async obtainApiKey(): Promise<void> {
+    this.key ??= this.opts.apiKey;
     if (this.key !== undefined) return;
     if ((this.opts.apiKeyFrom ?? 'banner') === 'banner') {
       // The banner may be flushed just after the listener is up.

@@ -54,12 +54,17 @@ function idempotencyKey(request: FastifyRequest): string | null {
   return body.clientorderid ?? null;
 }
 
-/** Runs a placement once per idempotency key; replays send the first response byte for byte. */
+/**
+ * Runs a placement once per idempotency key; replays send the first response byte for byte. `singleOrder`
+ * routes place exactly one order, so a retry after a failover can answer with the order the first attempt
+ * recorded before its instance died.
+ */
 export async function once(
   deps: OrderRouteDeps,
   request: FastifyRequest,
   reply: FastifyReply,
   exec: () => Promise<Record<string, unknown>>,
+  singleOrder = false,
 ): Promise<unknown> {
   const key = idempotencyKey(request);
   if (key === null) return exec();
@@ -80,6 +85,24 @@ export async function once(
             body: JSON.stringify(withMode(ctx, { status: 'error', message: e.message })),
           }
         : null,
+    {
+      requestId: request.id,
+      accountId: ctx.accountId,
+      respond: (ids) =>
+        singleOrder && ids.length === 1
+          ? {
+              statusCode: 200,
+              body: JSON.stringify(
+                withMode(ctx, {
+                  status: 'success',
+                  orderid: ids[0],
+                  message:
+                    'The first attempt was interrupted by a restart or failover after recording this order; check orderstatus',
+                }),
+              ),
+            }
+          : null,
+    },
   );
   if (result.replayed) void reply.header('idempotent-replayed', 'true');
   return reply.status(result.statusCode).type('application/json').send(result.body);
@@ -112,27 +135,39 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps):
   app.post('/placeorder', { ...trade, schema: { body: PlaceOrderBody } }, async (request, reply) => {
     const body = request.body as PlaceOrderBody;
     const ctx = ctxOf(request);
-    return once(deps, request, reply, async () => {
-      const out = await deps.orders.place(ctx, toOrderRequest(body.strategy, body));
-      const res: Record<string, unknown> = { status: 'success', orderid: out.order.orderId };
-      if (!out.confirmed)
-        res.message = 'The broker has not confirmed this order yet; check orderstatus before acting again';
-      return withMode(ctx, res);
-    });
+    return once(
+      deps,
+      request,
+      reply,
+      async () => {
+        const out = await deps.orders.place(ctx, toOrderRequest(body.strategy, body));
+        const res: Record<string, unknown> = { status: 'success', orderid: out.order.orderId };
+        if (!out.confirmed)
+          res.message = 'The broker has not confirmed this order yet; check orderstatus before acting again';
+        return withMode(ctx, res);
+      },
+      true,
+    );
   });
 
   app.post('/placesmartorder', { ...smart, schema: { body: SmartOrderBody } }, async (request, reply) => {
     const body = request.body as SmartOrderBody;
     const ctx = ctxOf(request);
-    return once(deps, request, reply, async () => {
-      const out = await deps.composite.smart(ctx, toOrderRequest(body.strategy, body), body.position_size);
-      return withMode(
-        ctx,
-        out === null
-          ? { status: 'success', message: 'Positions Already Matched. No Action needed.' }
-          : { status: 'success', orderid: out.orderId },
-      );
-    });
+    return once(
+      deps,
+      request,
+      reply,
+      async () => {
+        const out = await deps.composite.smart(ctx, toOrderRequest(body.strategy, body), body.position_size);
+        return withMode(
+          ctx,
+          out === null
+            ? { status: 'success', message: 'Positions Already Matched. No Action needed.' }
+            : { status: 'success', orderid: out.orderId },
+        );
+      },
+      true,
+    );
   });
 
   app.post('/modifyorder', { ...trade, schema: { body: ModifyOrderBody } }, async (request) => {

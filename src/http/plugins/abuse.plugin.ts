@@ -5,6 +5,7 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { SecurityEventSink } from '../../ports/security-events.js';
 import type { RateLimiter } from '../../services/rate-limiter.js';
 import { ClientIpResolver } from '../client-ip.js';
+import { forwardedPeer } from './cluster-forward.plugin.js';
 import { perWindowText, registerRateLimits } from './rate-limit.plugin.js';
 import { registerApiCors, registerSecurityHeaders } from './security-headers.plugin.js';
 
@@ -39,7 +40,9 @@ export async function registerAbuseControls(app: FastifyInstance, deps: AbuseHtt
   app.decorateRequest('clientProtocol', 'http');
   app.addHook('onRequest', (request, _reply, done) => {
     const socket = request.raw.socket as { encrypted?: boolean; remoteAddress?: string };
-    const addr = deps.clientIps.resolve(socket.remoteAddress, request.headers, socket.encrypted === true);
+    // A request another instance of the cluster forwarded is resolved as that instance received it.
+    const peer = forwardedPeer(request) ?? socket.remoteAddress;
+    const addr = deps.clientIps.resolve(peer, request.headers, socket.encrypted === true);
     request.clientIp = addr.ip;
     request.clientProtocol = addr.protocol;
     done();

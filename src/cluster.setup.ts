@@ -1,0 +1,174 @@
+// Scale-out wiring: trading leader election, its advertised address, the instance list (docs/adr/0019).
+import type { Config } from './config/schema.js';
+import type { ClusterGate, ForwardingOptions } from './http/plugins/cluster-forward.plugin.js';
+import { PgLeaderLock } from './platform/pg-leader-lock.js';
+import { RedisClusterRegistry, type InstanceInfo, type LeaderAd } from './platform/redis-cluster-registry.js';
+import type { Clock } from './ports/clock.js';
+import type { Logger } from './ports/logger.js';
+
+/** Why cluster mode cannot start with this configuration (empty when it can). */
+export function clusterProblems(config: Config): string[] {
+  if (!config.cluster.enabled) return [];
+  const problems: string[] = [];
+  const need = 'cluster mode (ALGOGATE_CLUSTER=on) needs';
+  if (config.databaseUrl === null || config.databaseUrl === '')
+    problems.push(`${need} DATABASE_URL: every instance shares one PostgreSQL database`);
+  if (config.redisUrl === null || config.redisUrl === '')
+    problems.push(`${need} REDIS_URL: instances find the trading leader and share streams through Redis`);
+  if (config.security.apiKeyPepper === null)
+    problems.push(
+      `${need} ALGOGATE_API_KEY_PEPPER: the same value on every instance, so API keys verify anywhere`,
+    );
+  if (config.cluster.secret === null)
+    problems.push(
+      `${need} ALGOGATE_CLUSTER_SECRET: the same value on every instance, signing forwarded requests`,
+    );
+  if (config.cluster.advertiseUrl === null && (config.port === 0 || ['0.0.0.0', '::'].includes(config.host)))
+    problems.push(
+      `${need} ALGOGATE_CLUSTER_ADVERTISE_URL when listening on ${config.host}:${config.port}: other instances must know where to reach this one`,
+    );
+  return problems;
+}
+
+/** The cluster as /system/status shows it. */
+export interface ClusterView {
+  readonly self: string;
+  readonly role: 'leader' | 'follower' | 'promoting';
+  readonly leader: LeaderAd | null;
+  readonly instances: readonly InstanceInfo[];
+}
+
+export interface ClusterNode {
+  readonly instanceId: string;
+  readonly gate: ClusterGate;
+  readonly forwarding: ForwardingOptions;
+  /** Starts heartbeats, leader discovery and the election; `url` is where this instance listens. */
+  start(url: string): Promise<void>;
+  view(): Promise<ClusterView>;
+  close(): Promise<void>;
+}
+
+export interface ClusterNodeOptions {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly instanceId: string;
+  /** Reload the books from the database, start brokers, reconcile, start the leader's jobs. */
+  readonly takeOver: () => Promise<void>;
+  /** Leadership is gone (or could not be taken over): the process must stop trading now. Default: exit. */
+  readonly onLost?: (why: string) => void;
+}
+
+/** Follower poll of the advertised leader, and the instance heartbeat. */
+const DISCOVERY_MS = 500;
+
+export function createClusterNode(opts: ClusterNodeOptions): ClusterNode {
+  const { config, clock, logger: log, instanceId } = opts;
+  const problems = clusterProblems(config);
+  if (problems.length > 0) throw new Error(`cannot start in cluster mode:\n- ${problems.join('\n- ')}`);
+  const leaseMs = config.cluster.leaseMs;
+  const registry = new RedisClusterRegistry(config.redisUrl ?? '', config.cluster.redisPrefix, log);
+  let role: ClusterView['role'] = 'follower';
+  let known: LeaderAd | null = null;
+  let unreachableUntil = 0;
+  let self: LeaderAd | null = null;
+  const startedAt = clock.now();
+  const timers: NodeJS.Timeout[] = [];
+  const onLost =
+    opts.onLost ??
+    ((why: string) => {
+      log.fatal(
+        { why },
+        'trading leadership lost: exiting so a supervisor restarts this instance as a follower',
+      );
+      setTimeout(() => process.exit(75), 100).unref();
+    });
+  const lost = (why: string): void => {
+    role = 'promoting';
+    onLost(why);
+  };
+
+  const lock = new PgLeaderLock(
+    {
+      connectionString: config.databaseUrl ?? '',
+      intervalMs: 1_000,
+      onAcquired: () => {
+        role = 'promoting';
+        log.warn({ instance: instanceId }, 'won the trading leader lock: loading the books');
+        opts.takeOver().then(
+          async () => {
+            if (!lock.isLeader()) return;
+            role = 'leader';
+            await registry.advertise(self ?? { id: instanceId, url: '' }, leaseMs).catch((e: unknown) => {
+              log.warn({ err: e }, 'could not advertise leadership in redis');
+            });
+            log.warn({ instance: instanceId, url: self?.url }, 'trading leader: serving the books');
+          },
+          (e: unknown) => {
+            log.error({ err: e }, 'taking over the books failed');
+            lost(`take-over failed: ${String(e)}`);
+          },
+        );
+      },
+      onLost: lost,
+    },
+    log,
+  );
+
+  const heartbeat = async (): Promise<void> => {
+    const now = clock.now();
+    await registry.heartbeat({ id: instanceId, url: self?.url ?? '', role, startedAt, lastSeen: now });
+    if (role === 'leader' && self) await registry.advertise(self, leaseMs);
+    else if (role === 'follower') known = await registry.leader();
+  };
+  const guarded = (what: string, fn: () => Promise<void>) => () => {
+    fn().catch((e: unknown) => {
+      log.warn({ err: e }, `cluster ${what} failed`);
+    });
+  };
+
+  return {
+    instanceId,
+    gate: {
+      role: () => role,
+      leaderUrl: () =>
+        known === null || known.url === '' || clock.now() < unreachableUntil ? null : known.url,
+      leaderUnreachable: (url) => {
+        if (known?.url === url) unreachableUntil = clock.now() + DISCOVERY_MS;
+      },
+    },
+    forwarding: {
+      secret: config.cluster.secret ?? '',
+      bodyLimit: config.bodyLimit,
+      timeoutMs: config.trading.brokerTimeoutMs + 10_000,
+      now: () => clock.now(),
+    },
+    async start(url: string) {
+      self = { id: instanceId, url: config.cluster.advertiseUrl ?? url };
+      await registry.start();
+      await heartbeat();
+      // Followers look for the leader often; the leader renews its lease (and heartbeat) at the same pace.
+      timers.push(
+        setInterval(guarded('discovery', heartbeat), Math.min(DISCOVERY_MS, Math.floor(leaseMs / 3))),
+      );
+      lock.start();
+    },
+    async view() {
+      return {
+        self: instanceId,
+        role,
+        leader: role === 'leader' ? self : known,
+        instances: await registry.instances(clock.now()),
+      };
+    },
+    async close() {
+      for (const t of timers) clearInterval(t);
+      const wasLeader = role === 'leader';
+      role = 'promoting';
+      await lock.stop();
+      if (wasLeader && self) await registry.withdraw(self).catch(() => undefined);
+      await registry.leave(instanceId).catch(() => undefined);
+      await registry.close();
+    },
+  };
+}
