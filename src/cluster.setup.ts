@@ -1,4 +1,5 @@
 // Scale-out wiring: trading leader election, its advertised address, the instance list (docs/adr/0019).
+import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { ClusterGate, ForwardingOptions } from './http/plugins/cluster-forward.plugin.js';
 import { PgLeaderLock } from './platform/pg-leader-lock.js';
@@ -28,6 +29,12 @@ export function clusterProblems(config: Config): string[] {
       `${need} ALGOGATE_CLUSTER_ADVERTISE_URL when listening on ${config.host}:${config.port}: other instances must know where to reach this one`,
     );
   return problems;
+}
+
+/** Refuses to start cluster mode without its shared resources, with every reason at once. */
+export function assertClusterReady(config: Config): void {
+  const problems = clusterProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 /** The cluster as /system/status shows it. */
@@ -64,8 +71,7 @@ const DISCOVERY_MS = 500;
 
 export function createClusterNode(opts: ClusterNodeOptions): ClusterNode {
   const { config, clock, logger: log, instanceId } = opts;
-  const problems = clusterProblems(config);
-  if (problems.length > 0) throw new Error(`cannot start in cluster mode:\n- ${problems.join('\n- ')}`);
+  assertClusterReady(config);
   const leaseMs = config.cluster.leaseMs;
   const registry = new RedisClusterRegistry(config.redisUrl ?? '', config.cluster.redisPrefix, log);
   let role: ClusterView['role'] = 'follower';

@@ -8,7 +8,7 @@ import { setupAbuse } from './abuse.setup.js';
 import { PaperBroker } from './brokers/paper/paper.adapter.js';
 import { MarketSimulator } from './brokers/paper/market/market-simulator.js';
 import type { ConfigSource, LiveConfig } from './config/live-config.js';
-import { createClusterNode, type ClusterNode } from './cluster.setup.js';
+import { assertClusterReady, createClusterNode, type ClusterNode } from './cluster.setup.js';
 import type { Config } from './config/schema.js';
 import { setupConfig } from './config.setup.js';
 import { BundledInstruments, buildInstrumentMaster } from './domain/instruments/index.js';
@@ -240,6 +240,7 @@ export async function buildServer(
   opts: BuildOptions = {},
 ): Promise<Omit<Server, 'url'>> {
   const { clock, brokers, bookMemory } = opts;
+  assertClusterReady(config);
   let fatal = false;
   const runtime = await createRuntime(config, {
     logger,

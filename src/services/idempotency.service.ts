@@ -141,7 +141,7 @@ export class IdempotencyService {
       if (recovered) return { ...recovered, replayed: true };
       throw new AppError(
         'IDEMPOTENCY_IN_FLIGHT',
-        'the first request with this idempotency key was interrupted by a restart or failover before it recorded an order; check the orderbook, then retry with a new key',
+        'the first request with this idempotency key was interrupted by a restart or failover; check the orderbook (its orders carry its request id), then retry with a new key',
       );
     }
     throw this.conflict(true);
