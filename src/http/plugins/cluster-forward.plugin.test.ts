@@ -1,6 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FORWARD_HEADER, registerClusterForwarding, type ClusterGate } from './cluster-forward.plugin.js';
+import {
+  FORWARD_HEADER,
+  forwardedPeer,
+  registerClusterForwarding,
+  type ClusterGate,
+} from './cluster-forward.plugin.js';
 
 const SECRET = 'x'.repeat(40);
 
