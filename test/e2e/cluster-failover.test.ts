@@ -136,6 +136,8 @@ await describeWhen(what, availability, 'three instances behind nginx, leader kil
       ALGOGATE_CLUSTER_LEASE: '3s',
       REDIS_URL: `redis://${REDIS_HOST}:${REDIS_PORT}`,
       ALGOGATE_LOG_LEVEL: 'info',
+      // A load test: the per-key order limit (10/s by default) would answer 429 to its own burst.
+      ALGOGATE_RATE_LIMIT: 'off',
     };
     const launch = async (apiKey?: string): Promise<ServerProcess> => {
       const port = await freePort();
