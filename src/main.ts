@@ -15,7 +15,7 @@ import { BundledInstruments, buildInstrumentMaster } from './domain/instruments/
 import { istDate, istEpoch } from './domain/market-calendar.js';
 import { buildApp } from './http/app.js';
 import { Metrics } from './observability/metrics.js';
-import { setupSecurity } from './security.setup.js';
+import { setupSecurity, type SecurityWiring } from './security.setup.js';
 import { attachWsServer, type WsServerHandle, type WsServerOptions } from './http/ws/ws.server.js';
 import { argon2Hasher } from './platform/argon2-hasher.js';
 import { RedisOrderBus } from './platform/redis-order-bus.js';
@@ -206,6 +206,8 @@ export interface Server {
   /** The Redis tick stream, when `REDIS_URL` is set (see docs/adr/0011). */
   readonly ticks?: { isLeader(): boolean };
   readonly bootstrap: { username: string; password: string; apiKey: string } | null;
+  /** Sessions, TOTP, the security event trail and cross-instance invalidation (security.setup.ts). */
+  readonly security: SecurityWiring;
   /** This server's metrics registry. */
   readonly metrics: Metrics;
   /** The running configuration (hot reload, /config routes). */
@@ -378,6 +380,7 @@ export async function buildServer(
     app,
     runtime,
     bootstrap,
+    security,
     metrics,
     liveConfig: configSetup.live,
     ...(cluster ? { cluster } : {}),

@@ -15,7 +15,7 @@ import { RedisSecurityBus } from './platform/redis-security-bus.js';
 import { timeIds } from './platform/time-ids.js';
 import type { Clock } from './ports/clock.js';
 import { silentLogger, type Logger } from './ports/logger.js';
-import { localSecurityBus, type SecurityBus } from './ports/security-bus.js';
+import { localSecurityBus, type SecurityBus, type SecurityMessage } from './ports/security-bus.js';
 import { AuthService, SessionRevocations } from './services/auth.service.js';
 import type { IdentityService } from './services/identity.service.js';
 import { SecurityEventsService } from './services/security-events.service.js';
@@ -72,6 +72,8 @@ export interface SecurityWiring {
   readonly routes: (app: FastifyInstance) => void;
   /** Writes buffered security events. */
   flush(): Promise<void>;
+  /** Resolves once the next invalidation from another instance has been applied here (tests). */
+  nextRemoteMessage(): Promise<SecurityMessage>;
   close(): Promise<void>;
 }
 
@@ -97,9 +99,17 @@ export async function setupSecurity(o: SecurityOptions): Promise<SecurityWiring>
   const revocations = new SessionRevocations(store, bus, clock);
   await revocations.load();
   o.identity.notify = (m) => bus.publish(m);
+  let waiters: ((m: SecurityMessage) => void)[] = [];
   bus.onMessage((m) => {
     if (m.kind === 'session_revoked') revocations.remember(m.jti, m.expiresAt);
-    else o.identity.handle(m);
+    const applied = m.kind === 'session_revoked' ? Promise.resolve() : o.identity.handle(m);
+    applied
+      .catch((err: unknown) => log.warn({ err, kind: m.kind }, 'could not apply a security message'))
+      .finally(() => {
+        const ready = waiters;
+        waiters = [];
+        for (const w of ready) w(m);
+      });
   });
   bus.onResync(() => {
     revocations.load().catch((err: unknown) => log.warn({ err }, 'could not reload revoked sessions'));
@@ -166,6 +176,7 @@ export async function setupSecurity(o: SecurityOptions): Promise<SecurityWiring>
       registerAdminRoutes(app, { identity: o.identity, totp, events, trail: events });
     },
     flush: () => events.flush(),
+    nextRemoteMessage: () => new Promise((resolve) => waiters.push(resolve)),
     async close() {
       for (const t of timers) t();
       await events.flush();

@@ -106,6 +106,7 @@ export class IdentityService {
     };
     await this.identity.createUser(user);
     await this.ensureAccounts(user.id);
+    this.notify({ kind: 'user_changed', userId: user.id });
     return { user, password: pw };
   }
 
@@ -203,10 +204,17 @@ export class IdentityService {
     for (const [hash, entry] of this.cache) if (entry.principal.user.id === userId) this.cache.delete(hash);
   }
 
-  /** Applies a message from another instance. */
-  handle(message: SecurityMessage): void {
+  /** Applies a message from another instance (a user made there gets its accounts into our books). */
+  async handle(message: SecurityMessage): Promise<void> {
     if (message.kind === 'key_revoked') this.forgetKey(message.keyId);
-    else if (message.kind === 'user_changed') this.forgetUser(message.userId);
+    else if (message.kind === 'user_changed') {
+      this.forgetUser(message.userId);
+      if (!this.state.book(message.userId)) {
+        for (const account of await this.trading.loadAccounts())
+          if (account.userId === message.userId && !this.state.book(account.accountId))
+            this.state.ensureBook(account);
+      }
+    }
   }
 
   /** A user changed (role, password, disabled, TOTP): forget cached state here and on every instance. */
