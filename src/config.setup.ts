@@ -3,10 +3,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { LiveConfig, ConfigUpdateError, type ConfigSource } from './config/live-config.js';
+import { openKeyRing } from './config/master-key.js';
 import type { Config } from './config/schema.js';
 import { AppError } from './domain/errors.js';
 import { registerConfigRoutes } from './http/ops/config.routes.js';
+import { CredentialVault } from './platform/credential-vault.js';
+import type { Clock } from './ports/clock.js';
 import type { SecurityEventSink } from './ports/security-events.js';
+import { SqlCredentialRows } from './store/credential-rows.js';
+import type { SqlExecutor } from './store/driver.js';
 
 export interface ConfigSetupOptions {
   readonly config: Config;
@@ -74,4 +79,12 @@ export function setupConfig(app: FastifyInstance, opts: ConfigSetupOptions): Con
       live.close();
     },
   };
+}
+
+/**
+ * The encrypted credential store over the database, with the key ring the configuration describes (the
+ * key file is created on the first value stored). Brokers and TOTP sealing use it through the runtime.
+ */
+export function openCredentialVault(config: Config, db: SqlExecutor, clock: Clock): CredentialVault {
+  return new CredentialVault(new SqlCredentialRows(db), openKeyRing(config), clock);
 }

@@ -10,7 +10,8 @@ import { MarketSimulator } from './brokers/paper/market/market-simulator.js';
 import type { ConfigSource, LiveConfig } from './config/live-config.js';
 import { assertClusterReady, createClusterNode, type ClusterNode } from './cluster.setup.js';
 import type { Config } from './config/schema.js';
-import { setupConfig } from './config.setup.js';
+import { openCredentialVault, setupConfig } from './config.setup.js';
+import type { CredentialVault } from './platform/credential-vault.js';
 import { BundledInstruments, buildInstrumentMaster } from './domain/instruments/index.js';
 import { istDate, istEpoch } from './domain/market-calendar.js';
 import { buildApp } from './http/app.js';
@@ -82,6 +83,8 @@ export interface Runtime {
   readonly execution: Execution;
   /** Broker breakers, the error trail and the shutdown gate (src/resilience.setup.ts). */
   readonly resilience: Resilience;
+  /** Encrypted broker credentials and tokens (docs/adr/0014). */
+  readonly credentials: CredentialVault;
   close(): Promise<void>;
 }
 
@@ -188,6 +191,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     brokers,
     execution,
     resilience,
+    credentials: openCredentialVault(config, opened.driver, clock),
     async close() {
       for (const b of brokers.values()) await b.stop();
       market.stop();

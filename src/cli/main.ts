@@ -1,7 +1,10 @@
 // The `algogate` command: serve, migrate, user and apikey management.
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadSettings, type Loaded } from '../config/load.js';
+import { MasterKeyError } from '../config/master-key.js';
+import { CredentialError } from '../platform/credential-vault.js';
 import { registerConfigCommands } from './config.commands.js';
+import { registerSecretsCommands } from './secrets.commands.js';
 import type { Config } from '../config/schema.js';
 import { isAppError } from '../domain/errors.js';
 import { createRuntime, startServer, VERSION, type Runtime } from '../main.js';
@@ -119,6 +122,7 @@ export function buildCli(): Command {
     });
 
   registerConfigCommands(program);
+  registerSecretsCommands(program, config);
 
   const user = program.command('user').description('manage users');
   user
@@ -241,7 +245,12 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   try {
     await buildCli().parseAsync([...argv]);
   } catch (e) {
-    if (e instanceof ConfigError || isAppError(e)) {
+    if (
+      e instanceof ConfigError ||
+      isAppError(e) ||
+      e instanceof MasterKeyError ||
+      e instanceof CredentialError
+    ) {
       process.stderr.write(`algogate: ${e.message}\n`);
     } else {
       process.stderr.write(`algogate: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

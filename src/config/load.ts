@@ -1,6 +1,7 @@
 // Builds the configuration as defaults < algogate.yaml < environment variables, reporting every problem at once.
 import { readFileSync } from 'node:fs';
 import { LineCounter, isMap, isScalar, parseDocument, type Node as YamlNode } from 'yaml';
+import { isInside } from './master-key.js';
 import type { Setting } from './setting-kinds.js';
 import { SETTINGS, defaultConfig, setPath, type Config } from './settings.js';
 
@@ -210,6 +211,12 @@ export function loadSettings(opts: LoadOptions = {}): Loaded {
     .map((k) => `unknown environment variable ${k}${hint(k, [...known])}`);
 
   const cfg = config as unknown as Config;
+  const keyFile = cfg.secrets.keyFile;
+  if (keyFile !== null && isInside(keyFile, cfg.dataDir)) {
+    problems.push(
+      `${where.get('secrets.keyFile') ?? 'secrets.keyFile'} is inside dataDir: the master key must not travel with the data it protects`,
+    );
+  }
   if (cfg.env === 'production') {
     problems.push(...unknownEnv);
     for (const s of ALL) {

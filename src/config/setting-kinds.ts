@@ -272,7 +272,7 @@ export function url<K extends string, D extends string | null>(
  */
 export function secret<K extends string>(
   key: K,
-  c: Common & { minLength?: number },
+  c: Common & { minLength?: number; check?: (value: string) => string | null },
 ): Setting<K, string | null> {
   const minLength = c.minLength ?? 32;
   return make<K, string | null>(key, 'secret', c, {
@@ -284,7 +284,9 @@ export function secret<K extends string>(
     minLength,
     parse: (raw) => {
       if (typeof raw !== 'string') return bad('must be text (quote it in YAML)');
-      return raw.length < minLength ? bad(`must be at least ${minLength} characters`) : ok(raw);
+      if (raw.length < minLength) return bad(`must be at least ${minLength} characters`);
+      const problem = c.check?.(raw) ?? null;
+      return problem === null ? ok(raw) : bad(problem);
     },
   });
 }

@@ -22,6 +22,7 @@ import {
   type MarginSegment,
 } from '../domain/funds.js';
 import { PRODUCTS, type Product } from '../domain/order.js';
+import { masterKeyProblem } from './master-key.js';
 import {
   bool,
   cidrList,
@@ -474,8 +475,27 @@ export const SETTINGS = [
   // --- secrets (credential store) ------------------------------------------------------------------------
   secret('secrets.masterKey', {
     env: 'ALGOGATE_MASTER_KEY',
+    minLength: 43,
+    check: masterKeyProblem,
     description:
-      'Master key (32 bytes as 64 hex characters or base64) sealing stored secrets such as TOTP seeds (unset: generated in dataDir/keys)',
+      'Master key (32 bytes as 64 hex or base64) of the credential store and sealed TOTP seeds (unset: key files)',
+  }),
+  secret('secrets.previousMasterKeys', {
+    env: 'ALGOGATE_MASTER_KEY_PREVIOUS',
+    minLength: 43,
+    check: (v) =>
+      v
+        .split(',')
+        .map((k) => masterKeyProblem(k))
+        .find((p) => p !== null) ?? null,
+    description:
+      'Comma-separated earlier master keys still accepted for reading while `secrets rotate` re-encrypts',
+  }),
+  string('secrets.keyFile', {
+    env: 'ALGOGATE_MASTER_KEY_FILE',
+    default: null,
+    description:
+      'Master key ring file (0600), never inside dataDir; unset: <dataDir>-keys/master-keys.json beside it',
   }),
 
   // --- resource monitoring -------------------------------------------------------------------------------

@@ -80,6 +80,16 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    version: 3,
+    name: 'credential store',
+    statements: [
+      // ciphertext: base64 of platform/aead.ts seal output (version|nonce|tag|ciphertext), AAD binds the name.
+      `CREATE TABLE credentials (name TEXT PRIMARY KEY, key_id TEXT NOT NULL, ciphertext TEXT NOT NULL,
+        updated_at BIGINT NOT NULL) {{WITHOUT_ROWID}}`,
+      `CREATE INDEX credentials_key ON credentials (key_id)`,
+    ],
+  },
+  {
     version: 5,
     name: 'scale-out: scheduled job claims, idempotency request ids',
     statements: [
