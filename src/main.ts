@@ -15,7 +15,8 @@ import type { CredentialVault } from './platform/credential-vault.js';
 import { BundledInstruments, buildInstrumentMaster } from './domain/instruments/index.js';
 import { istDate, istEpoch } from './domain/market-calendar.js';
 import { buildApp } from './http/app.js';
-import { Metrics } from './observability/metrics.js';
+import { createObservability, type Observability } from './observability.setup.js';
+import type { Metrics } from './observability/metrics.js';
 import { setupSecurity, type SecurityWiring } from './security.setup.js';
 import { attachWsServer, type WsServerHandle, type WsServerOptions } from './http/ws/ws.server.js';
 import { argon2Hasher } from './platform/argon2-hasher.js';
@@ -25,6 +26,7 @@ import { systemClock } from './platform/system-clock.js';
 import { timeIds } from './platform/time-ids.js';
 import type { Broker } from './ports/broker.js';
 import type { Clock } from './ports/clock.js';
+import type { LatencyRecorder } from './ports/latency.js';
 import type { Logger } from './ports/logger.js';
 import { CompositeOrders } from './services/composite-orders.js';
 import { Execution } from './services/execution.js';
@@ -96,6 +98,8 @@ export interface RuntimeOptions {
   readonly brokers?: readonly Broker[];
   /** Finished orders and fills per account kept in memory (defaults in trading-state.ts). */
   readonly bookMemory?: { readonly orders: number; readonly fills: number };
+  /** Receives per-order stage timings. */
+  readonly latency?: LatencyRecorder;
 }
 
 /** Builds every service over the configured store. Does not start brokers or timers. */
@@ -135,6 +139,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     ids,
     trading,
     log,
+    options.latency,
   );
   const composite = new CompositeOrders(orders, state);
   const identity = new IdentityService(
@@ -218,6 +223,8 @@ export interface Server {
   readonly liveConfig: LiveConfig;
   /** Scale-out membership when `cluster.enabled` (see docs/adr/0019); started once listening. */
   readonly cluster?: ClusterNode;
+  /** Metrics, health probes, latency monitor and the status hooks other parts plug into. */
+  readonly observability: Observability;
   close(): Promise<void>;
 }
 
@@ -248,8 +255,10 @@ export async function buildServer(
   const { clock, brokers, bookMemory } = opts;
   assertClusterReady(config);
   let fatal = false;
+  const obs = createObservability(config, VERSION);
   const runtime = await createRuntime(config, {
     logger,
+    latency: obs.latency,
     ...(clock ? { clock } : {}),
     ...(brokers ? { brokers } : {}),
     ...(bookMemory ? { bookMemory } : {}),
@@ -317,7 +326,8 @@ export async function buildServer(
   timers.push(c.every(15_000, prune));
 
   const options = new OptionsService(runtime.market, runtime.instruments, runtime.clock);
-  const metrics = new Metrics();
+  const metrics = obs.metrics;
+  obs.attach(runtime, () => !fatal);
   const security = await setupSecurity({
     config,
     driver: runtime.opened.driver,
@@ -350,26 +360,12 @@ export async function buildServer(
     idempotency: runtime.idempotency,
     brokerName: () => config.trading.broker,
     version: VERSION,
-    metrics,
     securityEvents: abuse.securityEvents,
     abuse: abuse.http,
     authenticate: security.authenticate,
     securityRoutes: security.routes,
     cluster: cluster ? { gate: cluster.gate, forwarding: cluster.forwarding } : null,
-    health: async () => {
-      const checks: Record<string, { ok: boolean; detail?: string }> = {};
-      try {
-        await runtime.opened.driver.ping();
-        checks.database = { ok: true, detail: runtime.opened.description };
-      } catch (e) {
-        checks.database = { ok: false, detail: String(e) };
-      }
-      if (cluster) checks.cluster = { ok: true, detail: cluster.gate.role() };
-      checks.journal = fatal
-        ? { ok: false, detail: 'a broker event could not be recorded; restart to reconcile' }
-        : { ok: true };
-      return { ok: Object.values(checks).every((x) => x.ok), checks };
-    },
+    ...obs.appDeps(),
   });
   const detachResilience = runtime.resilience.attach(app, { metrics, securityEvents: security.events });
   const configSetup = setupConfig(app, {
@@ -380,6 +376,8 @@ export async function buildServer(
       ? { source: opts.configSource, watch: opts.configSource.watch, sighup: opts.configSource.watch }
       : {}),
   });
+  if (cluster) obs.attachCluster(cluster);
+  obs.markReady();
   return {
     app,
     runtime,
@@ -388,13 +386,16 @@ export async function buildServer(
     metrics,
     liveConfig: configSetup.live,
     ...(cluster ? { cluster } : {}),
+    observability: obs,
     async close() {
       configSetup.close();
       for (const t of timers) t();
+      obs.markDraining();
       await app.close();
       detachResilience();
       await abuse.close();
       await security.close();
+      obs.close();
       await runtime.identity.flushUsage().catch(() => undefined);
       await runtime.close();
       // The lock is released last: nobody else may trade these books while this process still does.

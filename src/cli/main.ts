@@ -8,7 +8,7 @@ import { registerSecretsCommands } from './secrets.commands.js';
 import type { Config } from '../config/schema.js';
 import { isAppError } from '../domain/errors.js';
 import { createRuntime, startServer, VERSION, type Runtime } from '../main.js';
-import { createLogger } from '../observability/logger.js';
+import { closeLogFile, createLogger } from '../observability/logger.js';
 import { silentLogger } from '../ports/logger.js';
 import { ROLES, SCOPES, type Role, type Scope } from '../ports/store.js';
 import { installShutdownSignals } from '../resilience.setup.js';
@@ -80,7 +80,12 @@ function banner(url: string, creds: { username: string; password: string; apiKey
 async function serve(): Promise<void> {
   const l = loaded();
   const cfg = l.config;
-  const logger = createLogger(cfg.logLevel);
+  const logger = createLogger(cfg.logLevel, {
+    file:
+      cfg.log.file === null
+        ? null
+        : { file: cfg.log.file, maxSize: cfg.log.maxSize, maxFiles: cfg.log.maxFiles },
+  });
   const server = await startServer(cfg, logger, {
     configSource: { file: l.file, env: { ...process.env }, watch: true },
   });
@@ -89,7 +94,16 @@ async function serve(): Promise<void> {
     { url: server.url, store: server.runtime.opened.description, version: VERSION },
     'algogate listening',
   );
-  installShutdownSignals(server, server.runtime.resilience, () => cfg.resilience, logger);
+  // The rotated log file is flushed before the process exits.
+  installShutdownSignals(
+    server,
+    server.runtime.resilience,
+    () => cfg.resilience,
+    logger,
+    (code) => {
+      void closeLogFile(logger).finally(() => process.exit(code));
+    },
+  );
 }
 
 export function buildCli(): Command {

@@ -148,6 +148,61 @@ export const SETTINGS = [
     productionForbidden: ['debug', 'trace'],
     description: 'Log level of the JSON logs on stdout',
   }),
+  string('log.file', {
+    env: 'ALGOGATE_LOG_FILE',
+    default: null,
+    description: 'Also write the JSON logs to this file, rotated by size (unset: stdout only)',
+  }),
+  int('log.maxSize', {
+    env: 'ALGOGATE_LOG_MAX_SIZE',
+    default: 10 * 1_048_576,
+    min: 65_536,
+    max: 1_073_741_824,
+    description: 'Bytes a log file may reach before it is rotated',
+  }),
+  int('log.maxFiles', {
+    env: 'ALGOGATE_LOG_MAX_FILES',
+    default: 5,
+    min: 1,
+    max: 1000,
+    description: 'Rotated log files kept beside the current one (older ones are deleted)',
+  }),
+  secret('metrics.token', {
+    env: 'ALGOGATE_METRICS_TOKEN',
+    description:
+      'Bearer token GET /metrics requires; unset: direct loopback scrapes, or an authenticated viewer',
+  }),
+  int('health.diskMinFreePercent', {
+    env: 'ALGOGATE_HEALTH_DISK_MIN_FREE',
+    default: 5,
+    min: 0,
+    max: 99,
+    hot: true,
+    description: 'GET /health reports unhealthy (503) when the data directory disk has less free space (%)',
+  }),
+  duration('health.eventLoopMaxDelayMs', {
+    env: 'ALGOGATE_HEALTH_EVENT_LOOP_MAX_DELAY',
+    default: 1_000,
+    min: 10,
+    max: 60_000,
+    hot: true,
+    description: 'GET /health reports unhealthy (503) when the event loop p99 delay exceeds this',
+  }),
+  duration('health.timeoutMs', {
+    env: 'ALGOGATE_HEALTH_TIMEOUT',
+    default: 2_000,
+    min: 100,
+    max: 30_000,
+    hot: true,
+    description: 'Time each health check (database, Redis, broker) may take before it counts as failed',
+  }),
+  duration('latency.windowMs', {
+    env: 'ALGOGATE_LATENCY_WINDOW',
+    default: 300_000,
+    min: 1_000,
+    max: 86_400_000,
+    description: 'Default rolling window of GET /system/latency (the last 4096 orders per broker and type)',
+  }),
 
   // --- trading and risk ----------------------------------------------------------------------------------
   int('seed', {

@@ -15,13 +15,16 @@ import { registerAccountRoutes } from './openalgo/account.routes.js';
 import { registerMarketDataRoutes } from './openalgo/market-data.routes.js';
 import { registerOptionsRoutes } from './openalgo/options.routes.js';
 import { registerOrderRoutes } from './openalgo/orders.routes.js';
-import { registerHealthRoutes, type HealthCheck } from './ops/health.routes.js';
 import {
   clientIpOf,
   registerAbuseControls,
   registerApiAbuseControls,
   type AbuseHttpDeps,
 } from './plugins/abuse.plugin.js';
+import { registerHealthRoutes, type HealthSource } from './ops/health.routes.js';
+import { registerMetricsRoute } from './ops/metrics.routes.js';
+import { registerSystemRoutes, type SystemRouteDeps } from './ops/system.routes.js';
+import { registerRequestMetrics } from './plugins/metrics.plugin.js';
 import { registerApiKeyAuth } from './plugins/apikey-auth.plugin.js';
 import {
   registerClusterForwarding,
@@ -44,10 +47,15 @@ export interface AppDeps {
   readonly optionsOrders: OptionsOrders;
   readonly idempotency: IdempotencyService;
   readonly brokerName: () => string;
-  readonly health: HealthCheck;
+  /** Dependency checks behind GET /health and /health/ready. */
+  readonly health: HealthSource;
   readonly version: string;
   /** This server's metrics registry (GET /metrics, request counters). */
   readonly metrics: Metrics;
+  /** The scrape token GET /metrics requires when set (read per request). */
+  readonly metricsToken: () => string | null;
+  /** GET /system/status and /system/latency. */
+  readonly system: SystemRouteDeps;
   /** The security event trail. */
   readonly securityEvents: SecurityEventSink;
   /** Resolves the caller of operations routes that declare `config.access`. */
@@ -123,6 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerRequestId(app);
   if (deps.cluster) registerClusterForwarding(app, deps.cluster.gate, deps.cluster.forwarding);
+  registerRequestMetrics(app, deps.metrics);
   registerErrorHandler(app);
   if (deps.abuse) await registerAbuseControls(app, deps.abuse);
   app.addHook('onResponse', (request, reply, done) => {
@@ -142,6 +151,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerOpsAuth(app, deps.authenticate);
   registerHealthRoutes(app, deps.health, deps.version);
   deps.securityRoutes?.(app);
+  registerMetricsRoute(app, deps);
+  registerSystemRoutes(app, deps.system);
 
   await app.register(
     async (api) => {

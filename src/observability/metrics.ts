@@ -30,10 +30,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private positionsSource: (() => number) | null = null;
+
   readonly positions = new Gauge({
     name: 'algogate_positions_current',
     help: 'Open (non-flat) positions across all accounts',
     registers: [this.registry],
+    // Counted from the books at scrape time rather than updated on every fill.
+    collect: () => {
+      if (this.positionsSource) this.positions.set(this.positionsSource());
+    },
   });
 
   readonly errors = new Counter({
@@ -93,6 +99,11 @@ export class Metrics {
   constructor(options: { readonly processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'algogate_' });
+  }
+
+  /** Where `algogate_positions_current` is read from at each scrape. */
+  countPositionsWith(source: () => number): void {
+    this.positionsSource = source;
   }
 
   /** The exposition text for `GET /metrics`. */

@@ -85,6 +85,13 @@ export class BrokerError extends Error {
   }
 }
 
+/** A venue connection's health for GET /health: `ok` false means orders to it would fail now. */
+export interface BrokerHealth {
+  readonly ok: boolean;
+  /** Short, non-secret explanation (never a token, key or URL with credentials). */
+  readonly detail?: string;
+}
+
 /** A venue. Methods reject with `BrokerError`; events arrive through `onEvent` in venue order. */
 export interface Broker {
   /** Adapter name used in config, metrics and stored orders (`paper`, `zerodha`, ...). */
@@ -113,4 +120,9 @@ export interface Broker {
   tradesFor(clientOrderId: string): Promise<readonly BrokerTrade[]>;
   /** Subscribes to venue events; returns an unsubscribe function. */
   onEvent(listener: (event: BrokerEvent) => void): () => void;
+  /**
+   * The connection's state, cheaply (a cached session/stream flag, or a light ping with its own timeout).
+   * Optional: an adapter without it is reported as `ok` with "no health probe".
+   */
+  health?(): Promise<BrokerHealth>;
 }

@@ -144,7 +144,10 @@ export class Execution {
       case 'rejected': {
         const to: OrderStatus = event.type;
         if (!canTransition(order.status, to)) {
-          this.log.warn({ orderId: order.orderId, from: order.status, to }, 'ignored late broker event');
+          this.log.warn(
+            { orderId: order.orderId, requestId: order.requestId, from: order.status, to },
+            'ignored late broker event',
+          );
           return [];
         }
         const next = transition(order, to, at, {
@@ -170,7 +173,10 @@ export class Execution {
     if (this.state.hasTrade(order.orderId, trade.tradeId)) return [];
     if (trade.quantity <= 0 || order.filledQuantity + trade.quantity > order.quantity) {
       // An overfill is a venue defect; applying it would corrupt positions. Keep it out and shout.
-      this.log.error({ orderId: order.orderId, trade }, 'refused a fill beyond the order quantity');
+      this.log.error(
+        { orderId: order.orderId, requestId: order.requestId, trade },
+        'refused a fill beyond the order quantity',
+      );
       return [];
     }
     const filledQuantity = order.filledQuantity + trade.quantity;
@@ -184,12 +190,15 @@ export class Execution {
       // The venue filled part of the order before the cancel took effect and told us after: the fill is
       // real, the order stays cancelled.
       this.log.warn(
-        { orderId: order.orderId, tradeId: trade.tradeId },
+        { orderId: order.orderId, requestId: order.requestId, tradeId: trade.tradeId },
         'fill reported after the order was closed',
       );
       next = copyOrder(order, { ...patch, updatedAt: at, seq: order.seq + 1 });
     } else if (order.status === 'complete' || order.status === 'rejected') {
-      this.log.error({ orderId: order.orderId, trade }, 'fill for a finished order refused');
+      this.log.error(
+        { orderId: order.orderId, requestId: order.requestId, trade },
+        'fill for a finished order refused',
+      );
       return [];
     } else {
       next = transition(

@@ -8,6 +8,7 @@ import { BrokerError, type Broker, type BrokerOrderRequest } from '../ports/brok
 import type { Clock } from '../ports/clock.js';
 import type { IdGenerator } from '../ports/id-generator.js';
 import type { InstrumentRepository } from '../ports/instruments.js';
+import { nullLatency, type LatencyRecorder } from '../ports/latency.js';
 import type { Logger } from '../ports/logger.js';
 import type { TradingStore } from '../ports/store.js';
 import type { TradingConfig } from '../config/schema.js';
@@ -69,6 +70,8 @@ export class OrderService {
     private readonly ids: IdGenerator,
     private readonly config: () => TradingConfig,
     private readonly log: Logger,
+    /** Per-order stage timings (the latency monitor); a no-op by default. */
+    private readonly latency: LatencyRecorder = nullLatency,
   ) {}
 
   instrument(exchange: OrderRequest['exchange'], symbol: string): Instrument {
@@ -98,12 +101,17 @@ export class OrderService {
    * (including any immediate fills) is committed.
    */
   async place(ctx: TradingContext, req: OrderRequest): Promise<PlaceOutcome> {
+    // Stage marks are plain numbers from a monotonic clock: no allocation until the one record() call.
+    const lat = this.latency;
+    const t0 = lat.now();
     const inst = this.instrument(req.exchange, req.symbol);
     validateOrderRequest(req, inst);
     this.checkSession(inst);
     const book = this.state.book(ctx.accountId);
     if (!book) throw new AppError('FORBIDDEN', 'no trading account for this key');
+    const t1 = lat.now();
     this.risk.check(book, req, inst);
+    const t2 = lat.now();
 
     const now = this.clock.now();
     const market = req.priceType === 'MARKET' || req.priceType === 'SL-M';
@@ -157,6 +165,7 @@ export class OrderService {
         throw new AppError('STORE_UNAVAILABLE', `order not placed: could not record it (${String(e)})`);
       }
     }
+    const t3 = lat.now();
     const request: BrokerOrderRequest = {
       clientOrderId: intent.orderId,
       accountId: intent.accountId,
@@ -173,8 +182,10 @@ export class OrderService {
       tag: intent.strategy.slice(0, 20),
       requestId: ctx.requestId,
     };
+    let t4 = t3;
     try {
       const ack = await withTimeout(broker.placeOrder(request), this.config().brokerTimeoutMs, 'placeorder');
+      t4 = lat.now();
       this.execution.handle(
         {
           type: 'accepted',
@@ -186,7 +197,8 @@ export class OrderService {
         broker.name,
       );
     } catch (e) {
-      await this.onPlaceFailure(intent.orderId, e);
+      t4 = lat.now();
+      await this.onPlaceFailure(intent.orderId, e, ctx.requestId);
     }
     try {
       await this.execution.settled(intent.orderId);
@@ -196,6 +208,14 @@ export class OrderService {
         `order ${intent.orderId} could not be recorded (${String(e)}); check orderstatus`,
       );
     }
+    const t5 = lat.now();
+    lat.record(broker.name, intent.priceType, {
+      validation: t1 - t0,
+      risk: t2 - t1,
+      store: t3 - t2 + (t5 - t4),
+      broker: t4 - t3,
+      total: t5 - t0,
+    });
     const final = this.state.findOrder(intent.orderId) ?? intent;
     if (final.status === 'rejected') {
       throw new AppError('BROKER_REJECTED', `order rejected: ${final.rejectionReason ?? 'no reason given'}`);
@@ -203,7 +223,7 @@ export class OrderService {
     return { order: final, confirmed: final.status !== 'unknown' && final.status !== 'pending_submit' };
   }
 
-  private async onPlaceFailure(orderId: string, e: unknown): Promise<void> {
+  private async onPlaceFailure(orderId: string, e: unknown, requestId: string | null): Promise<void> {
     const current = this.state.findOrder(orderId);
     if (!current || current.status !== 'pending_submit') return; // events already moved it
     const kind = e instanceof BrokerError ? e.kind : 'unknown';
@@ -211,7 +231,7 @@ export class OrderService {
     const now = this.clock.now();
     if (kind === 'unknown') {
       // Never treat an ambiguous outcome as a refusal: reconciliation asks the broker by our id.
-      this.log.warn({ orderId, reason }, 'broker outcome unknown; order left for reconciliation');
+      this.log.warn({ orderId, requestId, reason }, 'broker outcome unknown; order left for reconciliation');
       const next = transition(current, 'unknown', now, { rejectionReason: null });
       this.state.putOrder(next);
       await this.execution.persist(orderId, [orderChange(next, 'unknown', { reason })]);

@@ -3,6 +3,7 @@ import {
   BrokerError,
   type Broker,
   type BrokerEvent,
+  type BrokerHealth,
   type BrokerModify,
   type BrokerOrderRequest,
   type BrokerOrderSnapshot,
@@ -122,6 +123,15 @@ export class ResilientBroker implements Broker {
         }
       },
     );
+  }
+
+  /** The venue's own health, reported unhealthy while its circuit breaker is open (GET /health). */
+  async health(): Promise<BrokerHealth> {
+    if (this.breaker.state === 'open') return { ok: false, detail: 'circuit breaker open' };
+    const inner = this.inner.health ? await this.inner.health() : { ok: true, detail: 'no health probe' };
+    return this.breaker.state === 'half_open'
+      ? { ok: inner.ok, detail: `${inner.detail ?? ''} (circuit half-open)`.trim() }
+      : inner;
   }
 
   /** Fails fast (CircuitOpenError) when a call would not be admitted; lets an order be refused before its intent is recorded. */

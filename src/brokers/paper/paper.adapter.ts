@@ -4,6 +4,7 @@ import {
   BrokerError,
   type Broker,
   type BrokerEvent,
+  type BrokerHealth,
   type BrokerModify,
   type BrokerOrderRequest,
   type BrokerOrderSnapshot,
@@ -72,6 +73,15 @@ export class PaperBroker implements Broker {
   async stop(): Promise<void> {
     for (const s of this.stops.splice(0)) s();
     await this.lastWrite;
+  }
+
+  /** The paper exchange runs in this process: it is up whenever it has been started. */
+  health(): Promise<BrokerHealth> {
+    return Promise.resolve(
+      this.stops.length > 0
+        ? { ok: true, detail: 'in-process paper exchange' }
+        : { ok: false, detail: 'not started' },
+    );
   }
 
   onEvent(listener: (event: BrokerEvent) => void): () => void {

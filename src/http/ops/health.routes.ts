@@ -1,26 +1,43 @@
-// Health probes: liveness (process up) and readiness (store reachable, startup reconciliation done).
+// Health probes for load balancers and supervisors: liveness, readiness and the full dependency report.
 import type { FastifyInstance } from 'fastify';
+import type { HealthReport } from '../../observability/health.js';
 
-export interface HealthReport {
-  readonly ok: boolean;
-  readonly checks: Readonly<Record<string, { ok: boolean; detail?: string }>>;
+export interface HealthSource {
+  check(): Promise<HealthReport>;
 }
 
-export type HealthCheck = () => Promise<HealthReport>;
-
-export function registerHealthRoutes(app: FastifyInstance, check: HealthCheck, version: string): void {
+/**
+ * Public routes, so the bodies carry only statuses and short scrubbed details (no URLs with credentials,
+ * no keys). `/health/live` never touches a dependency; `/health` is 503 when a dependency check fails;
+ * `/health/ready` is also 503 while the server is starting or draining.
+ */
+export function registerHealthRoutes(app: FastifyInstance, health: HealthSource, version: string): void {
   const started = Date.now();
+  const uptime = () => Math.round((Date.now() - started) / 1000);
   const pub = { config: { public: true } };
-  app.get('/health/live', pub, () => ({
-    status: 'ok',
-    version,
-    uptime_s: Math.round((Date.now() - started) / 1000),
-  }));
-  const ready = async (_req: unknown, reply: { status(code: number): unknown }) => {
-    const report = await check();
-    reply.status(report.ok ? 200 : 503);
-    return { status: report.ok ? 'ok' : 'unhealthy', version, checks: report.checks };
-  };
-  app.get('/health', pub, ready);
-  app.get('/health/ready', pub, ready);
+  app.get('/health/live', pub, (_request, reply) => {
+    void reply.header('cache-control', 'no-store');
+    return { status: 'ok', version, uptime_s: uptime() };
+  });
+  app.get('/health', pub, async (_request, reply) => {
+    const report = await health.check();
+    void reply.status(report.ok ? 200 : 503).header('cache-control', 'no-store');
+    return {
+      status: report.ok ? 'ok' : 'unhealthy',
+      version,
+      uptime_s: uptime(),
+      lifecycle: report.lifecycle,
+      checks: report.checks,
+    };
+  });
+  app.get('/health/ready', pub, async (_request, reply) => {
+    const report = await health.check();
+    const ready = report.ok && report.lifecycle === 'ready';
+    void reply.status(ready ? 200 : 503).header('cache-control', 'no-store');
+    return {
+      status: ready ? 'ready' : 'not_ready',
+      lifecycle: report.lifecycle,
+      failing: Object.keys(report.checks).filter((k) => report.checks[k]?.ok !== true),
+    };
+  });
 }
