@@ -22,6 +22,7 @@ EMAIL=""
 PORT="5000"
 UPSTREAMS=()
 MEMORY_MAX=""
+SOCKET=""
 SWAP_SIZE_MB="2048"
 MIN_RAM_MB="2048"
 SSH_PORT="22"
@@ -46,6 +47,8 @@ Usage: sudo $0 [options]
   --email ADDRESS        Let's Encrypt account e-mail; with --domain, certbot issues a certificate
   --version REF          git ref of this repository to install (default: HEAD)
   --port N               port algogate listens on, on 127.0.0.1 (default: 5000)
+  --socket               algogate listens on the Unix socket /run/algogate/algogate.sock instead of a port;
+                         nginx connects to it (www-data joins the algogate group)
   --upstream ADDR        nginx upstream HOST:PORT or unix:/path, repeatable (default: 127.0.0.1:PORT);
                          several upstreams are balanced with least_conn
   --memory-max SIZE      systemd MemoryMax for the service, e.g. 1G (default: none)
@@ -73,6 +76,7 @@ while [[ $# -gt 0 ]]; do
     --domain) DOMAIN="${2:?--domain needs a name}"; shift 2 ;;
     --email) EMAIL="${2:?--email needs an address}"; shift 2 ;;
     --port) PORT="${2:?--port needs a number}"; shift 2 ;;
+    --socket) SOCKET="/run/algogate/algogate.sock"; shift ;;
     --upstream) UPSTREAMS+=("${2:?--upstream needs HOST:PORT or unix:/path}"); shift 2 ;;
     --memory-max) MEMORY_MAX="${2:?--memory-max needs a size}"; shift 2 ;;
     --swap-size) SWAP_SIZE_MB="${2:?--swap-size needs megabytes}"; shift 2 ;;
@@ -90,7 +94,9 @@ if ! [[ "$PORT" =~ ^[0-9]+$ ]] || ((PORT < 1 || PORT > 65535)); then die "--port
 [[ -z "$MEMORY_MAX" || "$MEMORY_MAX" =~ ^[0-9]+[KMGT]?$ ]] || die "--memory-max must look like 1G or 768M"
 [[ -z "$DOMAIN" || "$DOMAIN" =~ ^[A-Za-z0-9.-]+$ ]] || die "--domain must be a host name"
 [[ -z "$EMAIL" || -n "$DOMAIN" ]] || die "--email needs --domain"
-if ((${#UPSTREAMS[@]} == 0)); then UPSTREAMS=("127.0.0.1:$PORT"); fi
+if ((${#UPSTREAMS[@]} == 0)); then
+  if [[ -n "$SOCKET" ]]; then UPSTREAMS=("unix:$SOCKET"); else UPSTREAMS=("127.0.0.1:$PORT"); fi
+fi
 
 if [[ -n "$ROOT" ]]; then
   mkdir -p "$ROOT"
@@ -342,7 +348,8 @@ if [[ ! -f "$yaml" ]]; then
 env: production
 host: 127.0.0.1
 port: $PORT
-dataDir: $DATA_DIR
+${SOCKET:+socket: $SOCKET
+}dataDir: $DATA_DIR
 logLevel: info
 # nginx on this host passes the client's address (X-Forwarded-For) and scheme; believe only it.
 httpSecurity:
@@ -409,6 +416,11 @@ if [[ "$SKIP_NGINX" == "no" ]]; then
   for u in "${UPSTREAMS[@]}"; do render_args+=(--upstream "$u"); done
   tls_args=()
   if [[ -n "$DOMAIN" && -f $(p "$cert") ]]; then tls_args=(--tls-cert "$cert" --tls-key "$key"); fi
+  if [[ -n "$SOCKET" ]] && { [[ "$DRY" == "yes" ]] || ! id -nG www-data 2>/dev/null | grep -qw "$APP_USER"; }; then
+    # The socket is 0660 algogate:algogate in /run/algogate (0750): nginx's workers need the group.
+    ensure_cmd usermod -aG "$APP_USER" www-data
+    NGINX_RELOAD="yes"
+  fi
   ensure_dir "$ACME_ROOT" 755 root:root
   # (Rendered into a variable first: a pipe would run put_file in a subshell and lose its "changed".)
   site=$(sh "$SCRIPT_DIR/nginx/render.sh" "${render_args[@]}" "${tls_args[@]}")
@@ -419,7 +431,7 @@ if [[ "$SKIP_NGINX" == "no" ]]; then
     changed "disabled the default site"
   fi
   [[ "$STEP_CHANGED" == "yes" ]] && NGINX_RELOAD="yes"
-  if [[ "$NGINX_RELOAD" == "yes" ]]; then
+  if [[ "$NGINX_RELOAD" == "yes" && "$STEP_CHANGED" == "yes" ]]; then
     run nginx -t
     run systemctl reload-or-restart nginx
   fi

@@ -44,6 +44,7 @@ import { SettlementService } from './services/settlement.service.js';
 import { TradingState } from './services/trading-state.js';
 import { openStore, type OpenedStore } from './store/open.js';
 import { createResilience, type Resilience } from './resilience.setup.js';
+import { listen } from './listen.setup.js';
 
 export const VERSION = '0.1.0';
 
@@ -424,8 +425,9 @@ export async function startServer(
     ...options,
     ...(redisUrl !== undefined && redisUrl !== '' ? { redisUrl } : {}),
   });
+  let url: string;
   try {
-    await server.app.listen({ host: config.host, port: config.port });
+    url = await listen(server.app, config);
   } catch (e) {
     await server.close();
     throw e;
@@ -473,9 +475,6 @@ export async function startServer(
     logger: logger.child({ component: 'ws' }),
     ...(options.ws ? { options: options.ws } : {}),
   });
-  const addr = server.app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   try {
     await server.cluster?.start(url);
   } catch (e) {

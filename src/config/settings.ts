@@ -589,6 +589,14 @@ export const SETTINGS = [
     description:
       'Lifetime of the advertised leader address in Redis; renewed every third of it by the leader',
   }),
+  string('socket', {
+    env: 'ALGOGATE_SOCKET',
+    default: null,
+    pattern: /^\/\S+$/,
+    patternText: 'an absolute path',
+    description:
+      'Unix socket to listen on instead of host:port, for nginx on the same host (mode 0660: nginx needs the group)',
+  }),
 ] as const;
 
 /** Any entry of SETTINGS. */

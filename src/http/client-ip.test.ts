@@ -36,6 +36,16 @@ describe('client IP', () => {
     expect(r.resolve('fd00::1', { 'x-forwarded-for': '2001:db8::7' }, false).ip).toBe('2001:db8::7');
   });
 
+  it('treats a Unix-socket peer (no address) as loopback: trusted behind a local nginx, never banned', () => {
+    const r = new ClientIpResolver(['127.0.0.1', '::1']);
+    expect(
+      r.resolve(undefined, { 'x-forwarded-for': '198.51.100.9', 'x-forwarded-proto': 'https' }, false),
+    ).toEqual({ ip: '198.51.100.9', protocol: 'https' });
+    const direct = new ClientIpResolver([]).resolve(undefined, { 'x-forwarded-for': '6.6.6.6' }, false);
+    expect(direct.ip).toBe('127.0.0.1');
+    expect(isLoopback(direct.ip)).toBe(true);
+  });
+
   it('reports https for TLS sockets', () => {
     expect(new ClientIpResolver([]).resolve('203.0.113.5', {}, true).protocol).toBe('https');
   });

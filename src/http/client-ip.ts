@@ -57,7 +57,9 @@ export class ClientIpResolver {
     headers: IncomingHttpHeaders,
     encrypted: boolean,
   ): ClientAddress {
-    const peer = normaliseIp(remoteAddress ?? '');
+    // No address: a Unix-socket peer (ALGOGATE_SOCKET), i.e. a process on this host allowed to open the
+    // socket file (nginx): it counts as loopback.
+    const peer = remoteAddress === undefined ? '127.0.0.1' : normaliseIp(remoteAddress);
     let protocol: ClientAddress['protocol'] = encrypted ? 'https' : 'http';
     if (!this.isTrusted(peer)) return { ip: peer, protocol };
     const proto = first(headers['x-forwarded-proto'])?.split(',')[0]?.trim().toLowerCase();

@@ -202,6 +202,22 @@ it('keeps existing secrets, adds only the missing ones, tightens their mode; no 
   expect(readFileSync(join(root, 'etc/algogate/algogate.yaml'), 'utf8')).toMatch(/^port: 5100$/m);
 }, 60_000);
 
+it('--socket: algogate on /run/algogate/algogate.sock, nginx on that socket and in the algogate group', async () => {
+  const root = fakeRoot(4096);
+  const out = await install(root, ['--socket', '--skip-firewall']);
+  expect(readFileSync(join(root, 'etc/algogate/algogate.yaml'), 'utf8')).toMatch(
+    /^socket: \/run\/algogate\/algogate\.sock$/m,
+  );
+  const site = readFileSync(join(root, 'etc/nginx/sites-available/algogate.conf'), 'utf8');
+  expect(site).toContain('server unix:/run/algogate/algogate.sock ');
+  expect(site).not.toContain('server 127.0.0.1:');
+  expect(out).toContain('would run: usermod -aG algogate www-data');
+  expect(readFileSync(join(root, 'etc/systemd/system/algogate.service'), 'utf8')).toMatch(
+    /^RuntimeDirectory=algogate$/m,
+  );
+  expect(await install(root, ['--socket', '--skip-firewall'])).not.toMatch(/\] changed|would run/);
+}, 60_000);
+
 it('refuses bad arguments before touching anything', async () => {
   const root = fakeRoot(4096);
   for (const args of [['--port', 'x'], ['--email', 'a@b.c'], ['--memory-max', 'lots'], ['--bogus']]) {

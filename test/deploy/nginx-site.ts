@@ -24,6 +24,8 @@ export function writeNginxConf(dir: string, site: string): string {
     conf,
     [
       'daemon off;',
+      // As root, workers would run as nobody; the tests' sockets and files belong to the test user.
+      ...(process.getuid?.() === 0 ? ['user root;'] : []),
       'worker_processes 1;',
       `pid ${dir}/nginx.pid;`,
       `error_log ${dir}/logs/error.log warn;`,
