@@ -157,7 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       if (deps.abuse) await registerApiAbuseControls(api, deps.abuse);
-      registerApiKeyAuth(api, deps.identity);
+      registerApiKeyAuth(api, deps.identity, deps.securityEvents);
       api.addHook('preValidation', (request, _reply, next) => {
         normaliseCase(request.body);
         next();

@@ -43,7 +43,7 @@ function setup() {
   const svc = new SecurityEventsService(
     store as unknown as SecurityStore & { loginFailures(s: string): Promise<LoginFailureState> },
     { now: () => now, every: () => () => undefined },
-    { id: () => `e${++seq}`, orderId: () => '1', tradeId: () => 't' },
+    { id: () => `e${++seq}`, orderId: () => String(seq).padStart(17, '0'), tradeId: () => 't' },
     (t) => counted.push(t),
     silentLogger,
     () => 90,

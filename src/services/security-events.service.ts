@@ -81,7 +81,8 @@ export class SecurityEventsService implements SecurityEventSink {
   record(event: SecurityEventInput): void {
     try {
       const rec: SecurityEventRecord = {
-        id: this.ids.id(),
+        // Time-ordered (newest-first queries break ties by id), unique across instances.
+        id: `${this.ids.orderId()}-${this.ids.id().slice(0, 8)}`,
         at: this.clock.now(),
         type: event.type,
         severity: event.severity ?? DEFAULT_SEVERITY[event.type] ?? 'low',

@@ -151,6 +151,14 @@ describe('roles, key scopes, admin allow-list', () => {
     const refused = await call('POST', '/api/v1/placeorder', { body: order });
     expect(refused.status).toBe(403);
     expect(refused.body).toEqual({ status: 'error', message: 'this API key lacks the trade scope' });
+    const forbidden = await call('GET', '/security/events?type=forbidden&actor=tina', { headers: admin });
+    expect(forbidden.body.events[0].detail).toMatchObject({ route: '/api/v1/placeorder', needed: 'trade' });
+    expect(
+      (await call('POST', '/api/v1/funds', { body: { apikey: 'a'.repeat(64) }, ip: '10.10.9.9' })).status,
+    ).toBe(403);
+    const invalid = await call('GET', '/security/events?type=invalid_key&ip=10.10.9.9', { headers: admin });
+    expect(invalid.body.events).toHaveLength(1);
+    expect(JSON.stringify(invalid.body)).not.toContain('a'.repeat(64));
     const tradeKey = await call('POST', '/auth/keys', {
       headers: h,
       body: { name: 'bot', scopes: ['read', 'trade'] },

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import type { TradingContext } from '../../services/context.js';
 import type { IdentityService } from '../../services/identity.service.js';
+import { nullSecurityEvents, type SecurityEventSink } from '../../ports/security-events.js';
 import type { Scope } from '../../ports/store.js';
 
 declare module 'fastify' {
@@ -29,7 +30,11 @@ export function presentedKey(request: FastifyRequest): string | null {
   return null;
 }
 
-export function registerApiKeyAuth(app: FastifyInstance, identity: IdentityService): void {
+export function registerApiKeyAuth(
+  app: FastifyInstance,
+  identity: IdentityService,
+  events: SecurityEventSink = nullSecurityEvents,
+): void {
   app.decorateRequest('trading', null);
   app.decorateRequest('tradingMode', null);
   app.addHook('preValidation', async (request) => {
@@ -42,8 +47,24 @@ export function registerApiKeyAuth(app: FastifyInstance, identity: IdentityServi
         'API key is required: send apikey in the body, an X-API-KEY header or Authorization: Bearer',
       );
     }
-    const principal = await identity.verify(key);
+    // The abuse controls' resolved client IP (abuse.plugin.ts imports this module, so not imported here).
+    const ip = (request as { clientIp?: string }).clientIp ?? request.socket.remoteAddress ?? '';
+    const where = { ip, requestId: request.id };
+    let principal;
+    try {
+      principal = await identity.verify(key);
+    } catch (e) {
+      // Counted toward automatic bans (abuse controls); the presented key itself is never recorded.
+      events.record({ type: 'invalid_key', ...where, detail: { route: request.routeOptions.url ?? '' } });
+      throw e;
+    }
     if (!identity.hasScope(principal, scope)) {
+      events.record({
+        type: 'forbidden',
+        actor: principal.user.username,
+        ...where,
+        detail: { route: request.routeOptions.url ?? '', needed: scope, keyId: principal.key.id },
+      });
       throw new AppError('FORBIDDEN', `this API key lacks the ${scope} scope`);
     }
     request.trading = identity.context(principal, request.id);
