@@ -185,13 +185,19 @@ export async function setupSecurity(o: SecurityOptions): Promise<SecurityWiring>
   };
 }
 
-/** Tells running instances (over Redis, when configured) that a key revoked by the CLI must stop at once. */
-export async function announceKeyRevoked(config: Config, keyId: string): Promise<void> {
-  if (config.redisUrl === null || config.redisUrl === '') return;
+/**
+ * Tells running instances (over Redis, when configured) that a key revoked by the CLI must stop at once.
+ * Returns false when Redis could not be told (instances then drop the key within the 30 s cache TTL).
+ */
+export async function announceKeyRevoked(config: Config, keyId: string): Promise<boolean> {
+  if (config.redisUrl === null || config.redisUrl === '') return true;
   const bus = new RedisSecurityBus(config.redisUrl, silentLogger);
   try {
     await bus.start();
     await bus.publishNow({ kind: 'key_revoked', keyId });
+    return true;
+  } catch {
+    return false;
   } finally {
     await bus.close();
   }

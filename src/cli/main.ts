@@ -106,6 +106,14 @@ async function serve(): Promise<void> {
   );
 }
 
+/** Tells running instances over Redis; a warning (not a failure) when Redis is unreachable. */
+async function announce(keyId: string): Promise<void> {
+  if (!(await announceKeyRevoked(config(), keyId)))
+    process.stderr.write(
+      'algogate: warning: Redis unreachable; running instances drop the old key within 30 s\n',
+    );
+}
+
 export function buildCli(): Command {
   const program = new Command('algogate')
     .description('Self-hosted algorithmic trading gateway (OpenAlgo API v1 compatible)')
@@ -228,7 +236,7 @@ export function buildCli(): Command {
     .description('revoke an API key at once')
     .action(async (id: string) => {
       await withRuntime((rt) => rt.identity.revokeApiKey(id));
-      await announceKeyRevoked(config(), id);
+      await announce(id);
       process.stdout.write(`revoked ${id}\n`);
     });
   apikey
@@ -240,7 +248,7 @@ export function buildCli(): Command {
     .option('--quiet', 'print only the new key')
     .action(async (id: string, opts: { json?: boolean; quiet?: boolean }) => {
       const k = await withRuntime((rt) => rt.identity.rotateApiKey(id));
-      await announceKeyRevoked(config(), id);
+      await announce(id);
       if (opts.quiet === true) {
         process.stdout.write(`${k.key}\n`);
         return;

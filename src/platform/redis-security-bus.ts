@@ -15,6 +15,7 @@ export class RedisSecurityBus implements SecurityBus {
   private handler: (m: SecurityMessage) => void = () => undefined;
   private resync: () => void = () => undefined;
   private subscribed = false;
+  private started = false;
 
   constructor(
     url: string,
@@ -44,17 +45,28 @@ export class RedisSecurityBus implements SecurityBus {
     });
   }
 
-  private started = false;
-
+  /**
+   * Connects and subscribes. Never throws: with Redis unreachable the instance runs on (sessions are then
+   * checked in the database, revoked keys drop from other instances within the key cache TTL) and ioredis
+   * keeps reconnecting; the 'ready' handler subscribes and resyncs when Redis is back.
+   */
   async start(): Promise<void> {
-    await this.pub.connect();
-    await this.sub.connect();
+    this.started = true;
     this.sub.on('message', (channel: string, text: string) => {
       if (channel === this.channel) this.receive(text);
     });
-    await this.sub.subscribe(this.channel);
-    this.started = true;
-    this.subscribed = true;
+    try {
+      await this.sub.connect();
+      await this.sub.subscribe(this.channel);
+      this.subscribed = true;
+    } catch (err) {
+      this.log.warn({ err }, 'redis security bus not subscribed yet; using the database until it is');
+    }
+    try {
+      await this.pub.connect();
+    } catch (err) {
+      this.log.warn({ err }, 'redis security bus cannot publish yet');
+    }
   }
 
   publish(message: SecurityMessage): void {
@@ -84,7 +96,12 @@ export class RedisSecurityBus implements SecurityBus {
   async close(): Promise<void> {
     this.started = false;
     this.subscribed = false;
-    await Promise.allSettled([this.sub.quit(), this.pub.quit()]);
+    // quit() waits for a connection that may never come; a client that is not ready is just dropped.
+    const closing = [this.sub, this.pub].map(async (c) => {
+      if (c.status === 'ready') await c.quit();
+      else c.disconnect();
+    });
+    await Promise.allSettled(closing);
   }
 
   private receive(text: string): void {

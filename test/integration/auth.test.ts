@@ -262,3 +262,21 @@ describe('failed logins and lockout', () => {
     expect(text.statusCode).toBe(200);
   });
 });
+
+describe('with Redis configured but unreachable', () => {
+  it('starts, and still ends a session at logout (the database decides)', async () => {
+    const app = await startTestApp({ redisUrl: 'redis://127.0.0.1:1' });
+    try {
+      const call = client(app);
+      const res = await call('POST', '/auth/login', {
+        body: { username: 'admin', password: app.server.bootstrap?.password ?? '' },
+      });
+      const h = bearer(res.body.access_token as string);
+      expect((await call('GET', '/auth/me', { headers: h })).status).toBe(200);
+      expect((await call('POST', '/auth/logout', { headers: h })).status).toBe(200);
+      expect((await call('GET', '/auth/me', { headers: h })).status).toBe(401);
+    } finally {
+      await app.close();
+    }
+  });
+});
