@@ -6,6 +6,9 @@ import { CredentialError, CredentialVault } from '../platform/credential-vault.j
 import { systemClock } from '../platform/system-clock.js';
 import { SqlCredentialRows } from '../store/credential-rows.js';
 import { openStore } from '../store/open.js';
+import { SqlSecurityStore } from '../store/security-store.js';
+import { timeIds } from '../platform/time-ids.js';
+import { userInfo } from 'node:os';
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('value (end with Ctrl-D): ');
@@ -16,14 +19,36 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
+type Audit = (type: 'secrets_rotated' | 'admin_action', detail: Record<string, unknown>) => Promise<void>;
+
+/** Opens the store and key ring; `audit` writes a security event (actor: the OS user) before returning. */
 async function withVault<T>(
   config: Config,
-  fn: (vault: CredentialVault, ring: KeyRing) => Promise<T>,
+  fn: (vault: CredentialVault, ring: KeyRing, audit: Audit) => Promise<T>,
 ): Promise<T> {
   const ring = openKeyRing(config);
   const opened = await openStore(config, Date.now());
+  const events = new SqlSecurityStore(opened.driver);
+  const ids = timeIds(systemClock);
+  const audit: Audit = (type, detail) =>
+    events.insertSecurityEvents([
+      {
+        id: ids.id(),
+        at: Date.now(),
+        type,
+        severity: type === 'secrets_rotated' ? 'high' : 'medium',
+        actor: `${userInfo().username} (cli)`,
+        ip: null,
+        requestId: null,
+        detail: { via: 'cli', ...detail },
+      },
+    ]);
   try {
-    return await fn(new CredentialVault(new SqlCredentialRows(opened.driver), ring, systemClock), ring);
+    return await fn(
+      new CredentialVault(new SqlCredentialRows(opened.driver), ring, systemClock),
+      ring,
+      audit,
+    );
   } finally {
     await opened.store.close();
     await opened.driver.close();
@@ -41,7 +66,10 @@ export function registerSecretsCommands(program: Command, config: () => Config):
       CredentialVault.checkName(name);
       const value = await readStdin();
       if (value === '') throw new CredentialError('empty value on stdin: nothing stored');
-      await withVault(config(), (vault) => vault.set(name, value));
+      await withVault(config(), async (vault, _ring, audit) => {
+        await vault.set(name, value);
+        await audit('admin_action', { action: 'credential_set', name });
+      });
       process.stdout.write(`stored ${name}\n`);
     });
   secrets
@@ -65,12 +93,18 @@ export function registerSecretsCommands(program: Command, config: () => Config):
     .command('rotate')
     .description('make a new master key (saved first), then re-encrypt every credential under it')
     .action(async () => {
-      await withVault(config(), async (vault, ring) => {
+      await withVault(config(), async (vault, ring, audit) => {
         if (ring.mode === 'file') {
           const id = ring.rotate();
           process.stdout.write(`new master key ${id} saved to ${ring.file ?? ''}\n`);
         }
         const report = await vault.reencryptAll();
+        await audit('secrets_rotated', {
+          action: 'rotate',
+          key_id: report.keyId,
+          reencrypted: report.reencrypted,
+          retried: report.retried,
+        });
         const old = ring.ids().filter((k) => k !== report.keyId);
         process.stdout.write(
           `re-encrypted ${report.reencrypted} credentials under ${report.keyId}` +
@@ -86,7 +120,7 @@ export function registerSecretsCommands(program: Command, config: () => Config):
     .command('retire')
     .description('drop previous master keys once no credential is sealed under them')
     .action(async () => {
-      await withVault(config(), async (vault, ring) => {
+      await withVault(config(), async (vault, ring, audit) => {
         const current = ring.current().id;
         const stale = (await vault.keyIdsInUse()).filter((k) => k !== current);
         if (stale.length > 0) {
@@ -95,6 +129,8 @@ export function registerSecretsCommands(program: Command, config: () => Config):
           );
         }
         const dropped = ring.retire(new Set());
+        if (dropped.length > 0)
+          await audit('secrets_rotated', { action: 'retire', retired_key_ids: dropped });
         process.stdout.write(dropped.length > 0 ? `retired ${dropped.join(', ')}\n` : 'nothing to retire\n');
       });
     });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KeyRing } from '../config/master-key.js';
 import type { CredentialRow, CredentialRows } from '../ports/credentials.js';
+import { createTempPgDatabase, describeWithPg } from '../../test/support/services.js';
 import { SqlCredentialRows } from '../store/credential-rows.js';
 import { openStore, type OpenedStore } from '../store/open.js';
 import { CredentialError, CredentialVault } from './credential-vault.js';
@@ -16,13 +17,20 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function fixture() {
+type Backend = 'SQLite' | 'PostgreSQL';
+
+async function fixture(backend: Backend) {
   const root = mkdtempSync(join(tmpdir(), 'algogate-vault-'));
   const dataDir = join(root, 'data');
-  const opened: OpenedStore = await openStore({ dataDir, databaseUrl: null, sqliteSync: 'NORMAL' }, 0);
+  const pgDb = backend === 'PostgreSQL' ? await createTempPgDatabase() : null;
+  const opened: OpenedStore = await openStore(
+    { dataDir, databaseUrl: pgDb?.url ?? null, sqliteSync: 'NORMAL' },
+    0,
+  );
   cleanups.push(async () => {
     await opened.store.close();
     await opened.driver.close();
+    await pgDb?.drop();
     rmSync(root, { recursive: true, force: true });
   });
   const file = join(root, 'keys', 'ring.json');
@@ -31,9 +39,11 @@ async function fixture() {
   return { opened, ring, rows, vault: (r = ring()) => new CredentialVault(rows, r, clock) };
 }
 
-describe('credential vault', () => {
+function suite(backend: Backend): void {
+  const open = () => fixture(backend);
+
   it('stores values sealed, lists names and key ids only', async () => {
-    const { vault, opened } = await fixture();
+    const { vault, opened } = await open();
     const v = vault();
     await v.set('broker.zerodha.api_secret', 's3cr3t-value');
     expect(await v.get('broker.zerodha.api_secret')).toBe('s3cr3t-value');
@@ -51,7 +61,7 @@ describe('credential vault', () => {
   });
 
   it('rejects a tampered ciphertext and a value moved to another name', async () => {
-    const { vault, opened } = await fixture();
+    const { vault, opened } = await open();
     const v = vault();
     await v.set('a', 'alpha');
     await v.set('b', 'bravo');
@@ -72,7 +82,7 @@ describe('credential vault', () => {
   });
 
   it('rotates every row to a new key without losing one, including rows written during the rotation', async () => {
-    const { ring, rows, vault } = await fixture();
+    const { ring, rows, vault } = await open();
     const server = vault(); // a running server: its ring was loaded before the rotation
     for (let i = 0; i < 25; i++) await server.set(`cred.${i}`, `value-${i}`);
     const oldId = server.list().then((l) => l[0]?.keyId);
@@ -131,7 +141,7 @@ describe('credential vault', () => {
   });
 
   it('a row under a retired key is reported, not silently lost', async () => {
-    const { ring, vault } = await fixture();
+    const { ring, vault } = await open();
     const r = ring();
     await vault(r).set('x', 'y');
     const before = r.current().id;
@@ -141,4 +151,12 @@ describe('credential vault', () => {
       `sealed under key ${before}, which the key ring does not hold`,
     );
   });
+}
+
+describe('credential vault on SQLite', () => {
+  suite('SQLite');
+});
+
+await describeWithPg('credential vault on PostgreSQL', () => {
+  suite('PostgreSQL');
 });

@@ -71,6 +71,38 @@ describe('algogate config', () => {
   });
 });
 
+describe('algogate serve in production', () => {
+  it('refuses to start with weak secrets, debug settings and an invalid file, naming every problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'algogate-prod-'));
+    const file = join(dir, 'algogate.yaml');
+    writeFileSync(
+      file,
+      'env: production\nlogLevel: debug\nrateLimits:\n  enabled: off\ntrading:\n  brokerTimeoutMs: forever\n',
+    );
+    const saved = { ...process.env };
+    process.env.ALGOGATE_DATA_DIR = join(dir, 'data');
+    process.env.ALGOGATE_JWT_SECRET = 'changeme-changeme-changeme-changeme';
+    process.env.ALGOGATE_MASTER_KEY = '0'.repeat(64);
+    try {
+      const r = await cli('serve', '--config', file);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/algogate\.yaml:6: trading\.brokerTimeoutMs=forever must be a duration/);
+      expect(r.err).toMatch(/algogate\.yaml:2: logLevel=debug is a debug setting; production refuses it/);
+      expect(r.err).toMatch(/rateLimits\.enabled=false is a debug setting; production refuses it/);
+      expect(r.err).toMatch(/ALGOGATE_JWT_SECRET is a documented or guessable value/);
+      expect(r.err).toMatch(/ALGOGATE_MASTER_KEY is a documented or guessable value/);
+      expect(r.err).not.toMatch(/changeme|0{64}/);
+    } finally {
+      for (const k of ['ALGOGATE_DATA_DIR', 'ALGOGATE_JWT_SECRET', 'ALGOGATE_MASTER_KEY']) {
+        const v = saved[k];
+        if (v === undefined) Reflect.deleteProperty(process.env, k);
+        else process.env[k] = v;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('algogate serve --config', () => {
   const dir = mkdtempSync(join(tmpdir(), 'algogate-serve-config-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

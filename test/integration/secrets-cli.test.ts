@@ -83,6 +83,24 @@ describe('algogate secrets', () => {
     expect(await readBack('broker.kite.api_secret')).toBe('kite-secret-1');
     expect(await readBack('broker.kite.token')).toBe('tok-2');
 
+    // The audit trail has who did what, with key ids and counts, never values.
+    const config = loadSettings({ env }).config;
+    const opened = await openStore(config, Date.now());
+    const trail = await opened.driver.all<{ type: string; actor: string; detail: string }>(
+      'SELECT type, actor, detail FROM security_events ORDER BY at, id',
+    );
+    await opened.store.close();
+    await opened.driver.close();
+    expect(trail.map((e) => [e.type, JSON.parse(e.detail).action])).toEqual([
+      ['admin_action', 'credential_set'],
+      ['admin_action', 'credential_set'],
+      ['secrets_rotated', 'rotate'],
+      ['secrets_rotated', 'retire'],
+    ]);
+    expect(trail[2]?.actor).toMatch(/\(cli\)$/);
+    expect(JSON.parse(trail[2]?.detail ?? '{}')).toMatchObject({ key_id: newKey, reencrypted: 2 });
+    expect(JSON.stringify(trail)).not.toMatch(/kite-secret-1|tok-2/);
+
     const empty = await algogate(['secrets', 'set', 'x'], '');
     expect(empty.code).toBe(1);
     expect(empty.err).toBe('algogate: empty value on stdin: nothing stored\n');
