@@ -52,6 +52,18 @@ module.exports = {
       ['http/', 'services/', 'domain/', 'ports/', 'observability/', 'config/schema'],
       'http: services and domain types',
     ),
+    layer(
+      'backup',
+      ['domain/', 'ports/', 'config/schema', 'platform/aead', 'backup/'],
+      'backup: snapshots, encryption, schedule; drivers directly, no services or http',
+    ),
+    {
+      name: 'only-edges-import-backup',
+      comment: 'backups are driven from the CLI and the composition root (backup.setup.ts), nowhere else',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/backup/', '^src/cli/', '^src/backup\\.setup\\.ts$'] },
+      to: { path: '^src/backup/' },
+    },
     {
       name: 'nobody-imports-main',
       comment: 'the composition root is imported only by the CLI entry point (serve, migrate, user, apikey)',

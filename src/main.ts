@@ -18,6 +18,7 @@ import { buildApp } from './http/app.js';
 import { createObservability, type Observability } from './observability.setup.js';
 import type { Metrics } from './observability/metrics.js';
 import { setupSecurity, type SecurityWiring } from './security.setup.js';
+import { startBackupSchedule } from './backup.setup.js';
 import { attachWsServer, type WsServerHandle, type WsServerOptions } from './http/ws/ws.server.js';
 import { argon2Hasher } from './platform/argon2-hasher.js';
 import { RedisOrderBus } from './platform/redis-order-bus.js';
@@ -325,6 +326,10 @@ export async function buildServer(
   );
   prune();
   timers.push(c.every(15_000, prune));
+
+  const claim = (job: string, slot: string) => runtime.jobs.claim(job, slot);
+  const configFile = opts.configSource?.file;
+  timers.push(startBackupSchedule({ config, clock: c, logger, appVersion: VERSION, configFile, claim }));
 
   const options = new OptionsService(runtime.market, runtime.instruments, runtime.clock);
   const metrics = obs.metrics;

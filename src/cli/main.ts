@@ -14,6 +14,7 @@ import { ROLES, SCOPES, type Role, type Scope } from '../ports/store.js';
 import { installShutdownSignals } from '../resilience.setup.js';
 import { announceKeyRevoked } from '../security.setup.js';
 import { openStore } from '../store/open.js';
+import { registerBackupCommands } from './backup.commands.js';
 
 /** `--config <file>` given anywhere on the command line (before or after the command). */
 let configFile: string | undefined;
@@ -259,6 +260,7 @@ export function buildCli(): Command {
         `API key id: ${k.id} (replaces ${id})\nAPI key: ${k.key}`,
       );
     });
+  registerBackupCommands(program, config, VERSION);
   return program;
 }
 

@@ -16,3 +16,5 @@ export const RATE_CLASSES = ['api', 'orders', 'smartOrders', 'webhook', 'login']
 export type RateClass = (typeof RATE_CLASSES)[number];
 export type IpBanConfig = Config['ipBans'];
 export type HttpSecurityConfig = Config['httpSecurity'];
+/** Backup settings (`config.backup`): schedule, directories, retention, S3 copy, key. */
+export type BackupConfig = Config['backup'];

@@ -597,6 +597,82 @@ export const SETTINGS = [
     description:
       'Unix socket to listen on instead of host:port, for nginx on the same host (mode 0660: nginx needs the group)',
   }),
+  // Backups (docs/adr/0018): schedule, where they go, retention, the key. Read at startup (restart to change).
+  string('backup.schedule', {
+    env: 'ALGOGATE_BACKUP_SCHEDULE',
+    default: 'off',
+    pattern: /^(off|daily ([01]?\d|2[0-3]):[0-5]\d|every (1|2|3|4|6|8|12|24)h)$/,
+    patternText: 'off, "daily HH:MM" (24-hour IST) or "every Nh" (N = 1, 2, 3, 4, 6, 8, 12 or 24)',
+    description:
+      'Scheduled backups: off, daily HH:MM (IST) or every Nh; one instance of several runs each slot; needs a backup key',
+  }),
+  string('backup.dir', {
+    env: 'ALGOGATE_BACKUP_DIR',
+    default: './backups',
+    description: 'Where backup create and scheduled backups write, and backup list looks',
+  }),
+  int('backup.keepDaily', {
+    env: 'ALGOGATE_BACKUP_KEEP_DAILY',
+    default: 7,
+    min: 0,
+    max: 3650,
+    description: 'Retention: keep the newest backup of each of the last N days (IST)',
+  }),
+  int('backup.keepWeekly', {
+    env: 'ALGOGATE_BACKUP_KEEP_WEEKLY',
+    default: 4,
+    min: 0,
+    max: 520,
+    description: 'Retention: keep the newest backup of each of the last M ISO weeks',
+  }),
+  string('backup.copyTo', {
+    env: 'ALGOGATE_BACKUP_COPY_TO',
+    default: null,
+    description: 'A second directory (other disk, mounted share) that receives each scheduled backup',
+  }),
+  url('backup.s3.endpoint', {
+    env: 'ALGOGATE_BACKUP_S3_ENDPOINT',
+    default: null,
+    protocols: ['https:', 'http:'],
+    description:
+      'S3-compatible endpoint for an off-box copy of each scheduled backup (path-style PUT, SigV4)',
+  }),
+  string('backup.s3.bucket', {
+    env: 'ALGOGATE_BACKUP_S3_BUCKET',
+    default: null,
+    description: 'S3 bucket (required with an endpoint)',
+  }),
+  string('backup.s3.region', {
+    env: 'ALGOGATE_BACKUP_S3_REGION',
+    default: 'us-east-1',
+    description: 'SigV4 signing region of the S3 endpoint',
+  }),
+  string('backup.s3.prefix', {
+    env: 'ALGOGATE_BACKUP_S3_PREFIX',
+    default: '',
+    description: 'Object key prefix in the bucket, e.g. algogate/',
+  }),
+  string('backup.s3.accessKeyId', {
+    env: 'ALGOGATE_BACKUP_S3_ACCESS_KEY_ID',
+    default: null,
+    description: 'S3 access key id (required with an endpoint)',
+  }),
+  secret('backup.s3.secretAccessKey', {
+    env: 'ALGOGATE_BACKUP_S3_SECRET_ACCESS_KEY',
+    minLength: 8,
+    description: 'S3 secret access key (required with an endpoint)',
+  }),
+  secret('backup.key', {
+    env: 'ALGOGATE_BACKUP_KEY',
+    minLength: 44,
+    description:
+      'The 32-byte backup key as base64 or hex (algogate backup keygen); prefer backup.keyFile; never store it beside the data',
+  }),
+  string('backup.keyFile', {
+    env: 'ALGOGATE_BACKUP_KEY_FILE',
+    default: null,
+    description: 'File holding the backup key (algogate backup keygen --out FILE), kept off the data disk',
+  }),
 ] as const;
 
 /** Any entry of SETTINGS. */
