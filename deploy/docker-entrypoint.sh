@@ -1,20 +1,22 @@
 #!/bin/sh
 # The algogate container's start command (Dockerfile ENTRYPOINT). Also runnable directly, outside Docker.
 #
-# 1. Secrets: ALGOGATE_JWT_SECRET, ALGOGATE_API_KEY_PEPPER and ALGOGATE_MASTER_KEY come from the environment
-#    when set there; otherwise from files in the secrets directory (default: $ALGOGATE_DATA_DIR/keys, mode
-#    700), each generated once on first start (mode 600) and never replaced. Instances sharing one secrets
-#    directory (the compose `scale` profile) get the same values even when they start at the same moment.
+# 1. Secrets: ALGOGATE_JWT_SECRET, ALGOGATE_API_KEY_PEPPER, ALGOGATE_MASTER_KEY and ALGOGATE_CLUSTER_SECRET
+#    come from the environment when set there; otherwise from files in the secrets directory (default
+#    "<data dir>-keys", e.g. /data-keys: beside the data, never inside it, so a copy of the data does not carry
+#    the keys that protect it), each generated once on first start (dir 700, files 600) and never replaced.
+#    Instances sharing one secrets directory (the compose `scale` profile) get the same values even when they
+#    start at the same moment.
 # 2. Runs `node bin/algogate.js serve --config FILE` (FILE: $ALGOGATE_CONFIG, default /config/algogate.yaml,
 #    passed only when it exists), or any other algogate command given as arguments
 #    (`docker compose run --rm algogate user list`).
 #
-# Environment read here only: ALGOGATE_SECRETS_DIR (default $ALGOGATE_DATA_DIR/keys).
+# Environment read here only: ALGOGATE_SECRETS_DIR (default "$ALGOGATE_DATA_DIR-keys").
 set -eu
 
 app_dir=$(cd "$(dirname "$0")/.." && pwd)
 data_dir="${ALGOGATE_DATA_DIR:-/data}"
-secrets_dir="${ALGOGATE_SECRETS_DIR:-$data_dir/keys}"
+secrets_dir="${ALGOGATE_SECRETS_DIR:-${data_dir%/}-keys}"
 config_file="${ALGOGATE_CONFIG:-/config/algogate.yaml}"
 
 umask 077
@@ -44,9 +46,10 @@ secret() {
 }
 
 secret ALGOGATE_JWT_SECRET jwt-secret
-# Same file name the server uses for its own pepper (keys/api-key-pepper), so both paths agree.
 secret ALGOGATE_API_KEY_PEPPER api-key-pepper
 secret ALGOGATE_MASTER_KEY master-key
+# Signs requests forwarded between cluster instances (used when ALGOGATE_CLUSTER is on).
+secret ALGOGATE_CLUSTER_SECRET cluster-secret
 unset ALGOGATE_SECRETS_DIR
 
 if [ "$#" -eq 0 ]; then set -- serve; fi

@@ -19,7 +19,7 @@ import { parse } from 'yaml';
 import { freePort, registerChild, REPO_ROOT } from '../support/server-process.js';
 
 const ENTRYPOINT = join(REPO_ROOT, 'deploy', 'docker-entrypoint.sh');
-const SECRETS = ['jwt-secret', 'api-key-pepper', 'master-key'];
+const SECRETS = ['jwt-secret', 'api-key-pepper', 'master-key', 'cluster-secret'];
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -99,7 +99,9 @@ describe('deploy/docker-entrypoint.sh', () => {
 
     const first = start(env);
     await waitHealthy(port, first);
-    const keys = join(data, 'keys');
+    // Beside the data dir, never inside it: a copy of the data does not carry the keys protecting it.
+    const keys = `${data}-keys`;
+    expect(readdirSync(data)).not.toContain('keys');
     expect(mode(keys)).toBe('700');
     const secrets = new Map<string, string>();
     for (const name of SECRETS) {
@@ -108,7 +110,7 @@ describe('deploy/docker-entrypoint.sh', () => {
       expect(value, name).toMatch(/^[0-9a-f]{64}$/);
       secrets.set(name, value);
     }
-    expect(new Set(secrets.values()).size).toBe(3);
+    expect(new Set(secrets.values()).size).toBe(SECRETS.length);
     const apiKey = /API key: (\S+)/.exec(first.output())?.[1];
     expect(apiKey, first.output()).toBeDefined();
     expect((await funds(port, apiKey as string)).status).toBe('success');
@@ -154,11 +156,15 @@ describe('deploy/docker-entrypoint.sh', () => {
   it('takes secrets from the environment when they are set there, writing no file for them', () => {
     const dir = tempDir();
     const env = containerEnv({
-      ALGOGATE_DATA_DIR: dir,
+      ALGOGATE_DATA_DIR: join(dir, 'data'),
       ALGOGATE_JWT_SECRET: '0123456789abcdef'.repeat(4),
     });
     execFileSync(ENTRYPOINT, ['--version'], { env });
-    expect(readdirSync(join(dir, 'keys')).sort()).toEqual(['api-key-pepper', 'master-key']);
+    expect(readdirSync(join(dir, 'data-keys')).sort()).toEqual([
+      'api-key-pepper',
+      'cluster-secret',
+      'master-key',
+    ]);
   });
 });
 
@@ -198,7 +204,7 @@ describe('Dockerfile and compose.yaml', () => {
     ).toMatch(/^100755 /);
     expect(instr('HEALTHCHECK')[0]).toMatch(/\/health/);
     const volumes = JSON.parse(instr('VOLUME')[0] as string) as string[];
-    expect(volumes.sort()).toEqual(['/config', '/data', '/logs']);
+    expect(volumes.sort()).toEqual(['/config', '/data', '/data-keys', '/logs']);
     const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n');
     for (const needed of ['src', 'bin', 'deploy', 'package.json', 'package-lock.json']) {
       expect(ignored, needed).not.toContain(needed);
@@ -221,14 +227,17 @@ describe('Dockerfile and compose.yaml', () => {
     const s = compose.services;
     const mounts = (name: string): string[] => (s[name]?.volumes ?? []).map((v) => v.split(':')[1] as string);
     expect(s.algogate?.profiles).toBeUndefined();
-    expect(mounts('algogate').sort()).toEqual(['/config', '/data', '/logs']);
+    expect(mounts('algogate').sort()).toEqual(['/config', '/data', '/data-keys', '/logs']);
     const scale = Object.keys(s).filter((n) => s[n]?.profiles?.includes('scale'));
     expect(scale.sort()).toEqual(['algogate-1', 'algogate-2', 'algogate-3', 'lb', 'postgres', 'redis']);
     for (const n of ['algogate-1', 'algogate-2', 'algogate-3']) {
       expect(s[n]?.environment?.DATABASE_URL).toMatch(/^postgres:\/\/.*@postgres:5432\//);
       expect(s[n]?.environment?.REDIS_URL).toBe('redis://redis:6379');
       expect(s[n]?.environment?.ALGOGATE_TRUSTED_PROXIES).toContain('172.16.0.0/12');
-      expect(s[n]?.volumes).toContain('scale-keys:/keys');
+      expect(s[n]?.environment?.ALGOGATE_CLUSTER).toBe('on');
+      expect(s[n]?.environment?.ALGOGATE_CLUSTER_ADVERTISE_URL).toBe(`http://${n}:5000`);
+      // One shared secrets volume: the same pepper, JWT secret, master key and cluster secret on all three.
+      expect(s[n]?.volumes).toContain('scale-keys:/data-keys');
     }
     const lb = (s.lb?.command ?? []).join(' ');
     expect(lb).toContain('/algogate-nginx/render.sh');
