@@ -257,7 +257,7 @@ export async function buildServer(
   const { clock, brokers, bookMemory } = opts;
   assertClusterReady(config);
   let fatal = false;
-  const obs = createObservability(config, VERSION);
+  const obs = createObservability(config, VERSION, opts.redisUrl ?? config.redisUrl);
   const runtime = await createRuntime(config, {
     logger,
     latency: obs.latency,

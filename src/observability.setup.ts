@@ -63,7 +63,12 @@ export interface Observability {
   close(): void;
 }
 
-export function createObservability(config: Config, version: string): Observability {
+/** `redisUrl`: the Redis this server uses (its health is checked), if any. */
+export function createObservability(
+  config: Config,
+  version: string,
+  redisUrl: string | null = config.redisUrl,
+): Observability {
   const metrics = new Metrics();
   const latency = new OrderLatencyMonitor({ windowMs: config.latency.windowMs });
   const eventLoop = new EventLoopMonitor();
@@ -113,8 +118,8 @@ export function createObservability(config: Config, version: string): Observabil
             : { ok: false, detail: 'a broker event could not be recorded; restart to reconcile' },
         ),
       );
-      if (config.redisUrl !== null && config.redisUrl !== '') {
-        redis = redisProbe(config.redisUrl);
+      if (redisUrl !== null && redisUrl !== '') {
+        redis = redisProbe(redisUrl);
         health.add('redis', redis.probe);
       }
       for (const b of runtime.brokers.values()) {
