@@ -77,6 +77,7 @@ export function createObservability(
   const providers: StatusProviders = {};
   const status = new SystemStatus(version, randomUUID(), eventLoop, providers);
   let redis: RedisProbe | null = null;
+  let tradesHere = (): boolean => true;
   const stops: (() => void)[] = [];
 
   return {
@@ -123,9 +124,11 @@ export function createObservability(
         health.add('redis', redis.probe);
       }
       for (const b of runtime.brokers.values()) {
-        health.add(`broker:${b.name}`, () =>
-          b.health ? b.health() : Promise.resolve({ ok: true, detail: 'no health probe' }),
-        );
+        health.add(`broker:${b.name}`, () => {
+          // A cluster follower has not started its brokers: the leader trades, so that is not a fault.
+          if (!tradesHere()) return Promise.resolve({ ok: true, detail: 'standby: the leader trades' });
+          return b.health ? b.health() : Promise.resolve({ ok: true, detail: 'no health probe' });
+        });
       }
       health.add(
         'disk',
@@ -147,6 +150,7 @@ export function createObservability(
     },
     attachCluster(cluster) {
       providers.instances ??= async () => (await cluster.view()).instances;
+      tradesHere = () => cluster.gate.role() === 'leader';
       health.add('cluster', () => Promise.resolve({ ok: true, detail: cluster.gate.role() }));
     },
     appDeps: () => ({
