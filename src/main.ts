@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
-import { setupAbuse } from './abuse.setup.js';
+import { setupAbuse, type AbuseSetup } from './abuse.setup.js';
 import { PaperBroker } from './brokers/paper/paper.adapter.js';
 import { MarketSimulator } from './brokers/paper/market/market-simulator.js';
 import type { ConfigSource, LiveConfig } from './config/live-config.js';
@@ -227,6 +227,8 @@ export interface Server {
   readonly cluster?: ClusterNode;
   /** Metrics, health probes, latency monitor and the status hooks other parts plug into. */
   readonly observability: Observability;
+  /** IP bans (manual ban/unban, tests) and the WebSocket upgrade guard. */
+  readonly abuse: Pick<AbuseSetup, 'bans' | 'admitUpgrade'>;
   close(): Promise<void>;
 }
 
@@ -247,6 +249,8 @@ export interface BuildOptions {
   readonly configSource?: ConfigSource & { readonly watch?: boolean };
   /** Pub/sub channel invalidating sessions and keys across instances (tests isolate themselves). */
   readonly securityChannel?: string;
+  /** Redis channel announcing IP ban changes (tests isolate themselves with their own). */
+  readonly banChannel?: string;
 }
 
 export async function buildServer(
@@ -345,13 +349,16 @@ export async function buildServer(
     redisUrl: opts.redisUrl,
     channel: opts.securityChannel,
   });
-  const abuse = setupAbuse(config, logger, {
+  const abuse = await setupAbuse(config, logger, {
     metrics,
     securityEvents: security.events,
+    observeTrail: (listener) => security.events.observe(listener),
     clock: runtime.clock,
+    db: runtime.opened.driver,
     redisUrl: opts.redisUrl,
     redisPrefix:
       opts.rateLimitPrefix ?? (config.cluster.enabled ? `${config.cluster.redisPrefix}rl:` : undefined),
+    banChannel: opts.banChannel,
   });
   const app = await buildApp({
     logger,
@@ -393,6 +400,7 @@ export async function buildServer(
     liveConfig: configSetup.live,
     ...(cluster ? { cluster } : {}),
     observability: obs,
+    abuse,
     async close() {
       configSetup.close();
       for (const t of timers) t();
@@ -478,6 +486,7 @@ export async function startServer(
     orders: bus ?? runtime.execution,
     brokerName: () => config.trading.broker,
     logger: logger.child({ component: 'ws' }),
+    admit: server.abuse.admitUpgrade,
     ...(options.ws ? { options: options.ws } : {}),
   });
   try {

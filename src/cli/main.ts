@@ -15,6 +15,7 @@ import { installShutdownSignals } from '../resilience.setup.js';
 import { announceKeyRevoked } from '../security.setup.js';
 import { openStore } from '../store/open.js';
 import { registerBackupCommands } from './backup.commands.js';
+import { registerIpCommands } from './ip.commands.js';
 
 /** `--config <file>` given anywhere on the command line (before or after the command). */
 let configFile: string | undefined;
@@ -261,6 +262,7 @@ export function buildCli(): Command {
       );
     });
   registerBackupCommands(program, config, VERSION);
+  registerIpCommands(program, config);
   return program;
 }
 

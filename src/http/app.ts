@@ -18,6 +18,7 @@ import { registerOrderRoutes } from './openalgo/orders.routes.js';
 import {
   clientIpOf,
   registerAbuseControls,
+  registerAbuseRoutes,
   registerApiAbuseControls,
   type AbuseHttpDeps,
 } from './plugins/abuse.plugin.js';
@@ -153,6 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   deps.securityRoutes?.(app);
   registerMetricsRoute(app, deps);
   registerSystemRoutes(app, deps.system);
+  if (deps.abuse) registerAbuseRoutes(app, deps.abuse);
 
   await app.register(
     async (api) => {

@@ -2,16 +2,9 @@
 import { BlockList, isIP } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 
-/** `::ffff:10.0.0.1` -> `10.0.0.1`; anything else unchanged. */
-export function normaliseIp(ip: string): string {
-  return ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
-}
+import { isLoopback, normaliseIp } from '../services/ip-address.js';
 
-/** Loopback (127.0.0.0/8 and ::1): never banned. */
-export function isLoopback(ip: string): boolean {
-  const v = normaliseIp(ip);
-  return v === '::1' || (isIP(v) === 4 && v.startsWith('127.'));
-}
+export { isLoopback, normaliseIp };
 
 function first(h: string | string[] | undefined): string | undefined {
   return Array.isArray(h) ? h[0] : h;

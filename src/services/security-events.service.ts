@@ -61,6 +61,7 @@ export interface SecurityEventsOptions {
 
 export class SecurityEventsService implements SecurityEventSink {
   private buffer: SecurityEventRecord[] = [];
+  private readonly observers = new Set<(event: SecurityEventInput) => void>();
   private flushing: Promise<void> = Promise.resolve();
   private readonly batchSize: number;
   private readonly maxBuffered: number;
@@ -76,6 +77,15 @@ export class SecurityEventsService implements SecurityEventSink {
   ) {
     this.batchSize = options.batchSize ?? 200;
     this.maxBuffered = options.maxBuffered ?? 50_000;
+  }
+
+  /**
+   * Lets another component see every event as it is recorded (IP ban counting, docs/adr/0013); returns the
+   * unsubscribe. Observers must not throw.
+   */
+  observe(listener: (event: SecurityEventInput) => void): () => void {
+    this.observers.add(listener);
+    return () => this.observers.delete(listener);
   }
 
   record(event: SecurityEventInput): void {
@@ -94,6 +104,7 @@ export class SecurityEventsService implements SecurityEventSink {
       if (this.buffer.length >= this.maxBuffered) this.buffer.shift();
       this.buffer.push(rec);
       this.onRecorded(rec.type);
+      for (const o of this.observers) o(event);
       if (this.buffer.length >= this.batchSize) void this.flush();
     } catch (e) {
       this.log.warn({ err: e, type: event.type }, 'security event not recorded');

@@ -90,6 +90,17 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    version: 4,
+    name: 'ip bans',
+    statements: [
+      // One row per IP ever banned: expired and lifted rows stay, so repeat offenders get longer bans.
+      `CREATE TABLE ip_bans (ip TEXT PRIMARY KEY, reason TEXT NOT NULL, source TEXT NOT NULL,
+        created_by TEXT, created_at BIGINT NOT NULL, expires_at BIGINT, lifted_at BIGINT,
+        strikes INTEGER NOT NULL)`,
+      `CREATE INDEX ip_bans_expires ON ip_bans (expires_at)`,
+    ],
+  },
+  {
     version: 5,
     name: 'scale-out: scheduled job claims, idempotency request ids',
     statements: [

@@ -51,6 +51,7 @@ export interface TestAppOptions {
   /** Where server logs go (default: silent). */
   readonly logger?: import('pino').Logger;
   readonly securityChannel?: string;
+  readonly banChannel?: string;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -77,6 +78,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ...(opts.bookMemory ? { bookMemory: opts.bookMemory } : {}),
     ...(opts.redisUrl !== undefined ? { redisUrl: opts.redisUrl } : {}),
     ...(opts.rateLimitPrefix !== undefined ? { rateLimitPrefix: opts.rateLimitPrefix } : {}),
+    ...(opts.banChannel !== undefined ? { banChannel: opts.banChannel } : {}),
   });
   const apiKey = opts.apiKey ?? server.bootstrap?.apiKey;
   if (apiKey === undefined) throw new Error('no API key: pass apiKey when reopening an existing data dir');

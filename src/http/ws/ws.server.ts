@@ -60,6 +60,8 @@ export interface WsServerDeps {
   readonly brokerName: () => string;
   readonly logger: Logger;
   readonly options?: Partial<WsServerOptions>;
+  /** Refuses an upgrade (banned client IP): returns the refusal message, or null to accept. */
+  readonly admit?: (req: IncomingMessage) => string | null;
 }
 
 export interface WsServerHandle {
@@ -381,6 +383,14 @@ export function attachWsServer(deps: WsServerDeps): WsServerHandle {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
     if (path !== opts.path) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const refusal = deps.admit?.(req) ?? null;
+    if (refusal !== null) {
+      const body = JSON.stringify({ status: 'error', message: refusal });
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
