@@ -37,6 +37,7 @@ APP_HOME="/opt/algogate"
 CONF_DIR="/etc/algogate"
 DATA_DIR="/var/lib/algogate"
 LOG_DIR="/var/log/algogate"
+BACKUP_DIR="/var/backups/algogate"
 ACME_ROOT="/var/www/letsencrypt"
 
 usage() {
@@ -302,6 +303,7 @@ ensure_dir "$CONF_DIR" 770 "root:$APP_USER"
 ensure_dir "$DATA_DIR" 700 "$APP_USER:$APP_USER"
 ensure_dir "$DATA_DIR/keys" 700 "$APP_USER:$APP_USER"
 ensure_dir "$LOG_DIR" 750 "$APP_USER:$APP_USER"
+ensure_dir "$BACKUP_DIR" 700 "$APP_USER:$APP_USER"
 end_step
 
 # 5. The app: this repository at --version, built, in /opt/algogate/releases/<commit>; `current` points at it.
@@ -351,6 +353,9 @@ port: $PORT
 ${SOCKET:+socket: $SOCKET
 }dataDir: $DATA_DIR
 logLevel: info
+# algogate backup create / scheduled backups (schedule, key file, retention: README "Backup and recovery").
+backup:
+  dir: $BACKUP_DIR
 # nginx on this host passes the client's address (X-Forwarded-For) and scheme; believe only it.
 httpSecurity:
   trustedProxies: [127.0.0.1, "::1"]

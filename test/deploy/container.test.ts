@@ -204,7 +204,7 @@ describe('Dockerfile and compose.yaml', () => {
     ).toMatch(/^100755 /);
     expect(instr('HEALTHCHECK')[0]).toMatch(/\/health/);
     const volumes = JSON.parse(instr('VOLUME')[0] as string) as string[];
-    expect(volumes.sort()).toEqual(['/config', '/data', '/data-keys', '/logs']);
+    expect(volumes.sort()).toEqual(['/backups', '/config', '/data', '/data-keys', '/logs']);
     const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n');
     for (const needed of ['src', 'bin', 'deploy', 'package.json', 'package-lock.json']) {
       expect(ignored, needed).not.toContain(needed);
@@ -227,7 +227,7 @@ describe('Dockerfile and compose.yaml', () => {
     const s = compose.services;
     const mounts = (name: string): string[] => (s[name]?.volumes ?? []).map((v) => v.split(':')[1] as string);
     expect(s.algogate?.profiles).toBeUndefined();
-    expect(mounts('algogate').sort()).toEqual(['/config', '/data', '/data-keys', '/logs']);
+    expect(mounts('algogate').sort()).toEqual(['/backups', '/config', '/data', '/data-keys', '/logs']);
     const scale = Object.keys(s).filter((n) => s[n]?.profiles?.includes('scale'));
     expect(scale.sort()).toEqual(['algogate-1', 'algogate-2', 'algogate-3', 'lb', 'postgres', 'redis']);
     for (const n of ['algogate-1', 'algogate-2', 'algogate-3']) {

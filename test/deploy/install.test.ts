@@ -93,6 +93,8 @@ it('installs everything on a small VPS, and a second run changes nothing', async
   expect(mode(join(root, 'etc/algogate'))).toBe('770');
   expect(mode(join(root, 'var/lib/algogate'))).toBe('700');
   expect(mode(join(root, 'var/lib/algogate/keys'))).toBe('700');
+  // Backups go where the hardened unit may write (the app's working directory is read-only there).
+  expect(mode(join(root, 'var/backups/algogate'))).toBe('700');
   expect(mode(join(root, 'etc/algogate/env'))).toBe('600');
   expect(mode(join(root, 'etc/algogate/algogate.yaml'))).toBe('600');
   const env = readFileSync(join(root, 'etc/algogate/env'), 'utf8');
@@ -127,6 +129,7 @@ it('installs everything on a small VPS, and a second run changes nothing', async
   const yaml = readFileSync(join(root, 'etc/algogate/algogate.yaml'), 'utf8');
   expect(yaml).toMatch(/^port: 5000$/m);
   expect(yaml).toMatch(/^dataDir: \/var\/lib\/algogate$/m);
+  expect(yaml).toMatch(/^backup:\n {2}dir: \/var\/backups\/algogate$/m);
   // Behind nginx on loopback: the client address is taken from nginx's headers.
   expect(yaml).toMatch(/^httpSecurity:\n {2}trustedProxies: \[127\.0\.0\.1, "::1"\]$/m);
 

@@ -44,6 +44,7 @@ it('restarts on failure and runs hardened, writing only its data, log and settin
   expect(get('NoNewPrivileges')).toBe('yes');
   expect(get('ProtectSystem')).toBe('strict');
   expect(get('ReadWritePaths')?.split(/\s+/).sort()).toEqual([
+    '-/var/backups/algogate',
     '/etc/algogate',
     '/var/lib/algogate',
     '/var/log/algogate',
