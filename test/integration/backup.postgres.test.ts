@@ -17,6 +17,7 @@ const TABLES: Record<string, string> = {
   order_events: 'order_id, seq',
   fills: 'broker, trade_id',
   positions: 'account_id, exchange, symbol, product',
+  credentials: 'name',
   schema_migrations: 'version',
 };
 
@@ -59,6 +60,11 @@ await describeWithPg('algogate backup on PostgreSQL', () => {
       });
       expect(r.status).toBe(200);
     }
+    // The encrypted credential store is a table: it travels inside the database (sealed, as stored).
+    await t.server.runtime.opened.driver.run(
+      'INSERT INTO credentials (name, key_id, ciphertext, updated_at) VALUES (?, ?, ?, ?)',
+      ['broker.zerodha.api_secret', 'k1', 'AbCdEf0123456789sealed', 1],
+    );
     await t.server.runtime.opened.store.drain();
     process.env.DATABASE_URL = source.url;
     process.env.ALGOGATE_DATA_DIR = t.dataDir;
@@ -98,6 +104,7 @@ await describeWithPg('algogate backup on PostgreSQL', () => {
     expect(r.code).toBe(0);
     expect(readdirSync(join(dataDir, 'keys')).sort()).toEqual(['api-key-pepper', 'jwt-secret']);
     expect(await dump(target.url)).toEqual(await dump(source.url));
+    expect((await dump(target.url)).credentials).toHaveLength(1);
 
     const restored = await startTestApp({
       databaseUrl: target.url,

@@ -25,6 +25,7 @@ const TABLES: Record<string, string> = {
   order_events: 'order_id, seq',
   fills: 'broker, trade_id',
   positions: 'account_id, exchange, symbol, product',
+  credentials: 'name',
   holdings: 'account_id, exchange, symbol',
 };
 
@@ -68,6 +69,11 @@ describe('algogate backup on SQLite', () => {
     for (let i = 0; i < 60; i++) {
       expect((await order(i % 2 === 0 ? t.apiKey : bobKey, i % 3 === 0 ? 'SELL' : 'BUY')).status).toBe(200);
     }
+    // The encrypted credential store is a table: it travels inside the database (sealed, as stored).
+    await t.server.runtime.opened.driver.run(
+      'INSERT INTO credentials (name, key_id, ciphertext, updated_at) VALUES (?, ?, ?, ?)',
+      ['broker.zerodha.api_secret', 'k1', 'AbCdEf0123456789sealed', 1],
+    );
     writeFileSync(configFile, 'port: 5000\n');
     process.env.ALGOGATE_DATA_DIR = t.dataDir;
     process.env.ALGOGATE_BACKUP_DIR = backups;
@@ -155,6 +161,7 @@ describe('algogate backup on SQLite', () => {
     expect(r.out).toMatch(/NOT restored \(never in backups\): keys\/master-key/);
     expect(readFileSync(cfgOut, 'utf8')).toBe('port: 5000\n');
     expect(dump(target)).toEqual(dump(t.dataDir));
+    expect(dump(target).credentials).toHaveLength(1);
 
     const book = async (app: TestApp, key: string) =>
       (await app.post('/api/v1/positionbook', { apikey: key })).body as unknown;
