@@ -8,6 +8,8 @@ import {
 } from './http/ops/resilience.routes.js';
 import { ErrorTracker } from './observability/error-tracker.js';
 import type { Metrics } from './observability/metrics.js';
+import { ResourceMonitor, type ResourceReport } from './observability/resource-monitor.js';
+import { systemSources, type ResourceSources } from './observability/resource-sources.js';
 import type { Broker } from './ports/broker.js';
 import type { Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
@@ -24,8 +26,6 @@ const STATE_VALUE: Readonly<Record<BreakerState, number>> = { closed: 0, half_op
 export interface AttachOptions {
   readonly metrics: Metrics;
   readonly securityEvents: SecurityEventSink;
-  /** Latest resource report for /system/resources (the resource monitor's). */
-  readonly resources?: () => unknown;
 }
 
 export interface Resilience {
@@ -38,6 +38,8 @@ export interface Resilience {
   /** True once shutdown began: readiness answers 503. */
   readonly draining: boolean;
   beginDrain(): void;
+  /** The resource monitor's latest sample, alerts and recommendations (null before attach). */
+  resources(): ResourceReport | null;
   /** Adds routes and hooks to the app and starts feeding metrics; returns a function that detaches. */
   attach(app: FastifyInstance, options: AttachOptions): () => void;
 }
@@ -46,6 +48,8 @@ export interface ResilienceOptions {
   /** Waits between read retries (tests pass an instant one). */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /** Where resource samples come from (tests drive thresholds and growth with their own). */
+  readonly resourceSources?: ResourceSources;
 }
 
 /** Builds the resilience layer over a config whose `resilience` and `trading` sections may change live. */
@@ -58,6 +62,7 @@ export function createResilience(
   const tracker = new ErrorTracker(() => clock.now());
   const wrapped: ResilientBroker[] = [];
   let metrics: Metrics | null = null;
+  const timers = new Map<string, { observe(seconds: number): void }>();
   let draining = false;
   // Recomputed only when either section is replaced (hot reload), not on every call.
   let cacheKey: [unknown, unknown] = [null, null];
@@ -80,7 +85,15 @@ export function createResilience(
   const hooks: ResilienceHooks = {
     reporter: tracker,
     observe: (broker, operation, outcome, seconds) => {
-      metrics?.brokerCallDuration.observe({ broker, operation, outcome }, seconds);
+      if (!metrics) return;
+      // Labelled children are cached: resolving labels on every call would cost more than the call itself.
+      const key = `${broker}\u0000${operation}\u0000${outcome}`;
+      let child = timers.get(key);
+      if (!child) {
+        child = metrics.brokerCallDuration.labels({ broker, operation, outcome });
+        timers.set(key, child);
+      }
+      child.observe(seconds);
     },
     onState: (broker, state) => {
       metrics?.breakerState.set({ broker }, STATE_VALUE[state]);
@@ -92,6 +105,7 @@ export function createResilience(
     ...(options.random ? { random: options.random } : {}),
   };
   const breakers = { states: () => wrapped.map((b) => b.breaker.snapshot()) };
+  let monitor: ResourceMonitor | null = null;
   return {
     tracker,
     breakers,
@@ -101,6 +115,7 @@ export function createResilience(
     beginDrain() {
       draining = true;
     },
+    resources: () => monitor?.report() ?? null,
     wrap(broker) {
       const r = new ResilientBroker(broker, clock, settings, hooks);
       wrapped.push(r);
@@ -108,17 +123,39 @@ export function createResilience(
     },
     attach(app, opts) {
       metrics = opts.metrics;
+      timers.clear();
       tracker.attachMetrics(opts.metrics);
       for (const b of wrapped)
         opts.metrics.breakerState.set({ broker: b.name }, STATE_VALUE[b.breaker.state]);
       registerDrainGate(app, () => draining);
       registerErrorReporting(app, tracker);
+      const owned = options.resourceSources ? null : systemSources();
+      const sources = options.resourceSources ?? (owned as ResourceSources);
+      const mon = new ResourceMonitor({
+        sources,
+        thresholds: () => config.resources,
+        dataDir: config.dataDir,
+        securityEvents: opts.securityEvents,
+        reporter: tracker,
+        metrics: opts.metrics,
+        now: () => clock.now(),
+      });
+      monitor = mon;
+      const sample = (): void => {
+        mon.sample().catch((e: unknown) => {
+          log.warn({ err: e }, 'resource sample failed');
+        });
+      };
+      sample();
+      const stopSampling = clock.every(config.resources.sampleIntervalMs, sample);
       registerResilienceRoutes(app, {
         errors: () => tracker.snapshot(),
         breakers: breakers.states,
-        resources: opts.resources ?? (() => null),
+        resources: async () => (mon.report().sample === null ? mon.sample() : mon.report()),
       });
       return () => {
+        stopSampling();
+        owned?.close();
         metrics = null;
       };
     },

@@ -554,6 +554,62 @@ export const SETTINGS = [
   }),
 
   // --- resource monitoring -------------------------------------------------------------------------------
+  int('resources.memoryPercent', {
+    env: 'ALGOGATE_RESOURCES_MEMORY_PERCENT',
+    default: 80,
+    min: 1,
+    max: 100,
+    hot: true,
+    description: 'System memory in use (percent) that raises a resource alert',
+  }),
+  int('resources.cpuPercent', {
+    env: 'ALGOGATE_RESOURCES_CPU_PERCENT',
+    default: 80,
+    min: 1,
+    max: 100,
+    hot: true,
+    description: 'System CPU busy over a sampling interval (percent) that raises a resource alert',
+  }),
+  int('resources.diskPercent', {
+    env: 'ALGOGATE_RESOURCES_DISK_PERCENT',
+    default: 85,
+    min: 1,
+    max: 100,
+    hot: true,
+    description: 'Disk of the data directory in use (percent) that raises a resource alert',
+  }),
+  int('resources.fdPercent', {
+    env: 'ALGOGATE_RESOURCES_FD_PERCENT',
+    default: 80,
+    min: 1,
+    max: 100,
+    hot: true,
+    description: 'Open file descriptors, percent of the soft limit, that raise a resource alert',
+  }),
+  duration('resources.eventLoopLagMs', {
+    env: 'ALGOGATE_RESOURCES_EVENT_LOOP_LAG_MS',
+    default: 200,
+    min: 1,
+    max: 60_000,
+    hot: true,
+    description: 'Event-loop delay (p99 over a sampling interval) that raises a resource alert',
+  }),
+  int('resources.growthMbPerHour', {
+    env: 'ALGOGATE_RESOURCES_GROWTH_MB_PER_HOUR',
+    default: 50,
+    min: 1,
+    max: 100_000,
+    hot: true,
+    description:
+      'Steady process memory growth (MB per hour, least squares with R² >= 0.9) reported as a leak suspect',
+  }),
+  duration('resources.sampleIntervalMs', {
+    env: 'ALGOGATE_RESOURCES_SAMPLE_MS',
+    default: 15_000,
+    min: 1_000,
+    max: 3_600_000,
+    description: 'How often CPU, memory, disk, descriptors and event-loop delay are sampled',
+  }),
 
   // --- deployment, backup and scale-out ------------------------------------------------------------------
   bool('cluster.enabled', {

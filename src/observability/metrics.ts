@@ -96,6 +96,32 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly resourceUsage = new Gauge({
+    name: 'algogate_resource_usage_percent',
+    help: 'Latest resource sample: cpu_system, cpu_process, memory, disk (data dir), fds (of the soft limit)',
+    labelNames: ['resource'] as const,
+    registers: [this.registry],
+  });
+
+  readonly resourceAlert = new Gauge({
+    name: 'algogate_resource_alert',
+    help: 'Resource alert active (1) or not (0): memory, cpu, disk, fds, event_loop, memory_growth',
+    labelNames: ['resource'] as const,
+    registers: [this.registry],
+  });
+
+  readonly eventLoopLag = new Gauge({
+    name: 'algogate_event_loop_delay_p99_seconds',
+    help: 'Event-loop delay p99 over the last resource sampling interval',
+    registers: [this.registry],
+  });
+
+  readonly memoryGrowth = new Gauge({
+    name: 'algogate_memory_growth_bytes_per_hour',
+    help: 'Slope of process RSS over the resource monitor window (least squares)',
+    registers: [this.registry],
+  });
+
   constructor(options: { readonly processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'algogate_' });

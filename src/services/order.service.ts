@@ -33,24 +33,6 @@ export interface ModifyRequest {
   readonly disclosedQuantity: number;
 }
 
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new BrokerError('unknown', `${what}: no answer from the broker within ${ms} ms`));
-    }, ms);
-    p.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}
-
 /** A fail-fast refusal (circuit open) as the client sees it: 503 naming the broker and when it retries. */
 function circuitError(e: unknown, what: string): Error {
   if (e instanceof CircuitOpenError) return new AppError('BROKER_CIRCUIT_OPEN', `${what}: ${e.message}`);
@@ -58,6 +40,10 @@ function circuitError(e: unknown, what: string): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
+/**
+ * Brokers in `brokers` are expected to bound their own calls: createRuntime puts every adapter behind
+ * `ResilientBroker` (timeout, circuit breaker), whose timeout is a `BrokerError` of kind `unknown`.
+ */
 export class OrderService {
   constructor(
     private readonly state: TradingState,
@@ -184,7 +170,8 @@ export class OrderService {
     };
     let t4 = t3;
     try {
-      const ack = await withTimeout(broker.placeOrder(request), this.config().brokerTimeoutMs, 'placeorder');
+      // The broker enforces the call timeout (ResilientBroker): past it the outcome is unknown.
+      const ack = await broker.placeOrder(request);
       t4 = lat.now();
       this.execution.handle(
         {
@@ -351,7 +338,7 @@ export class OrderService {
 
   private async call<T>(p: Promise<T>, what: string): Promise<T> {
     try {
-      return await withTimeout(p, this.config().brokerTimeoutMs, what);
+      return await p;
     } catch (e) {
       if (e instanceof CircuitOpenError) throw circuitError(e, `${what} not sent`);
       if (e instanceof BrokerError) {

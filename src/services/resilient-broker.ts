@@ -189,49 +189,70 @@ export class ResilientBroker implements Broker {
   }
 
   /** One admitted call with a timeout; the outcome feeds the breaker, metrics and the error trail. */
-  private async once<T>(op: string, call: () => Promise<T>): Promise<T> {
+  private once<T>(op: string, call: () => Promise<T>): Promise<T> {
     const started = performance.now();
     let probe: boolean;
     try {
       probe = this.breaker.acquire();
     } catch (e) {
       this.hooks.observe?.(this.name, op, 'circuit_open', 0);
-      throw e;
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
     const timeoutMs = this.settings().callTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const value = await Promise.race([
-        call(),
-        new Promise<never>((_resolve, reject) => {
-          timer = setTimeout(() => {
-            reject(new CallTimeout(op, timeoutMs));
-          }, timeoutMs);
-        }),
-      ]);
-      this.breaker.success(probe);
-      this.hooks.observe?.(this.name, op, 'ok', (performance.now() - started) / 1000);
-      return value;
-    } catch (e) {
-      const outcome = this.classify(e);
-      this.hooks.observe?.(this.name, op, outcome, (performance.now() - started) / 1000);
-      if (outcome === 'rejected') {
-        this.breaker.success(probe);
-      } else {
-        const message = e instanceof Error ? e.message : String(e);
-        this.breaker.failure(probe, `${op}: ${message}`);
-        this.hooks.reporter.error({
-          severity: 'medium',
-          category: 'network',
-          component: `broker:${this.name}`,
-          code: outcome === 'timeout' ? 'BROKER_TIMEOUT' : 'BROKER_UNAVAILABLE',
-          message: `${op}: ${message}`,
-        });
+    // Callbacks stay anonymous and inline: this is the hot path of every order.
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        reject(this.failed(op, probe, started, new CallTimeout(op, timeoutMs)));
+      }, timeoutMs);
+      let pending: Promise<T>;
+      try {
+        pending = call();
+      } catch (e) {
+        settled = true;
+        clearTimeout(timer);
+        reject(this.failed(op, probe, started, e));
+        return;
       }
-      throw e instanceof Error ? e : new BrokerError('unknown', String(e));
-    } finally {
-      clearTimeout(timer);
+      pending.then(
+        (value) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          this.breaker.success(probe);
+          this.hooks.observe?.(this.name, op, 'ok', (performance.now() - started) / 1000);
+          resolve(value);
+        },
+        (e: unknown) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          reject(this.failed(op, probe, started, e));
+        },
+      );
+    });
+  }
+
+  /** Records a failed call and returns the error to reject with. */
+  private failed(op: string, probe: boolean, started: number, e: unknown): Error {
+    const outcome = this.classify(e);
+    this.hooks.observe?.(this.name, op, outcome, (performance.now() - started) / 1000);
+    if (outcome === 'rejected') {
+      this.breaker.success(probe);
+    } else {
+      const message = e instanceof Error ? e.message : String(e);
+      this.breaker.failure(probe, `${op}: ${message}`);
+      this.hooks.reporter.error({
+        severity: 'medium',
+        category: 'network',
+        component: `broker:${this.name}`,
+        code: outcome === 'timeout' ? 'BROKER_TIMEOUT' : 'BROKER_UNAVAILABLE',
+        message: `${op}: ${message}`,
+      });
     }
+    return e instanceof Error ? e : new BrokerError('unknown', String(e));
   }
 
   private classify(e: unknown): CallOutcome {

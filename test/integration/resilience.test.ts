@@ -1,4 +1,13 @@
+import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../src/config/schema.js';
+import { registerOpsAuth } from '../../src/http/plugins/ops-auth.plugin.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import type { ResourceSources } from '../../src/observability/resource-sources.js';
+import { silentLogger } from '../../src/ports/logger.js';
+import { nullSecurityEvents } from '../../src/ports/security-events.js';
+import { createResilience } from '../../src/resilience.setup.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { FaultyBroker, randomFaults, seeded, type Fault } from '../support/faulty-broker.js';
 import { startTestApp, type TestApp } from '../support/harness.js';
 
@@ -216,7 +225,80 @@ describe('broker resilience (fault-injecting broker)', () => {
       ]),
     );
     expect(data.trend).toHaveLength(60);
-    expect(data.trend.slice(-2).map((m: { count: number }) => m.count)).toEqual([2, 2]);
-    expect(data.recent[0]).toMatchObject({ component: 'http', code: 'BROKER_UNAVAILABLE' });
+    // Only the network class: a loaded test machine may add resource alerts of its own.
+    expect(
+      data.trend.slice(-2).map((m: { by_category: { network: number } }) => m.by_category.network),
+    ).toEqual([2, 2]);
+    expect(data.recent.find((e: { category: string }) => e.category === 'network')).toMatchObject({
+      component: 'http',
+      code: 'BROKER_UNAVAILABLE',
+    });
   });
 });
+
+describe('resource report and breaker metrics', () => {
+  it('serves the latest resource sample, alerts and recommendations to viewers', async () => {
+    const t = await startTestApp({});
+    try {
+      const anon = await t.server.app.inject({ method: 'GET', url: '/system/resources' });
+      expect(anon.statusCode).toBe(401);
+      const res = await t.server.app.inject({
+        method: 'GET',
+        url: '/system/resources',
+        headers: { 'x-api-key': t.apiKey },
+      });
+      expect(res.statusCode).toBe(200);
+      const data = res.json().data;
+      expect(data.sample.fds.open).toBeGreaterThan(0);
+      expect(data.sample.disk.path).toBe(t.dataDir);
+      expect(data.thresholds).toMatchObject({ memoryPercent: 80, cpuPercent: 80, diskPercent: 85 });
+      expect(Array.isArray(data.alerts)).toBe(true);
+      expect(Array.isArray(data.recommendations)).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('exports each breaker state as a gauge and counts classified errors', async () => {
+    const clock = new ManualClock(0);
+    const config = { ...DEFAULT_CONFIG, resilience: { ...DEFAULT_CONFIG.resilience, breakerFailures: 1 } };
+    const resilience = createResilience(config, clock, silentLogger, { resourceSources: idleMachine() });
+    const broker = new FaultyBroker();
+    broker.policy = () => 'refused';
+    const wrapped = resilience.wrap(broker);
+    const metrics = new Metrics({ processMetrics: false });
+    const app = Fastify();
+    registerOpsAuth(app, () => Promise.reject(new Error('unused')));
+    const detach = resilience.attach(app, { metrics, securityEvents: nullSecurityEvents });
+    // The first attempt is refused and opens the breaker; the read's retry then fails fast.
+    await expect(wrapped.findOrder('x')).rejects.toThrow(/circuit breaker open/);
+    const text = await metrics.text();
+    expect(text).toMatch(/algogate_circuit_breaker_state\{broker="faulty"\} 2/);
+    expect(text).toMatch(
+      /algogate_errors_total\{category="network",severity="high",component="broker:faulty"\} 1/,
+    );
+    expect(text).toMatch(
+      /algogate_broker_call_duration_seconds_count\{broker="faulty",operation="findorder",outcome="unavailable"\} 1/,
+    );
+    expect(text).toMatch(
+      /algogate_broker_call_duration_seconds_count\{broker="faulty",operation="findorder",outcome="circuit_open"\} 1/,
+    );
+    detach();
+    await app.close();
+  });
+});
+
+function idleMachine(): ResourceSources {
+  return {
+    systemCpu: () => ({ idle: 0, total: 0 }),
+    processCpu: () => ({ user: 0, system: 0 }),
+    cpuCount: () => 1,
+    loadavg: () => [0, 0, 0],
+    memory: () => ({ total: 1, available: 1, swapTotal: 0, swapFree: 0 }),
+    processMemory: () => ({ rss: 1, heapUsed: 1, heapTotal: 1 }),
+    disk: () => Promise.resolve({ total: 1, available: 1, free: 1 }),
+    fds: () => ({ open: 1, limit: 100 }),
+    eventLoopLagMs: () => 0,
+    monotonicMs: () => 0,
+  };
+}

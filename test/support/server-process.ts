@@ -46,6 +46,8 @@ export interface ServerOptions {
   apiKey?: string;
   /** Receives every output line (stderr lines prefixed `[stderr] `), beyond the kept tail. */
   onLine?: (line: string) => void;
+  /** A TypeScript entry run instead of the CLI for the server (source mode), e.g. one with a faulty broker. */
+  entry?: string;
 }
 
 export interface HttpResult<T> {
@@ -235,7 +237,11 @@ export class ServerProcess {
 
   private async launch(): Promise<void> {
     const echo = this.opts.echo ?? process.env.ALGOGATE_TEST_ECHO === '1';
-    const child = spawn(process.execPath, ['--import', PARENT_WATCHDOG, ...this.commandArgs(['serve'])], {
+    const args =
+      this.opts.entry === undefined
+        ? this.commandArgs(['serve'])
+        : ['--import', 'tsx', this.opts.entry, 'serve'];
+    const child = spawn(process.execPath, ['--import', PARENT_WATCHDOG, ...args], {
       cwd: REPO_ROOT,
       env: this.env(),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -407,6 +413,16 @@ export class ServerProcess {
     const info = await exited;
     clearTimeout(timer);
     return info;
+  }
+
+  /** Sends a signal without waiting (see `exit()`). */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
+  /** Resolves when the process has exited. */
+  async exit(): Promise<ExitInfo | undefined> {
+    return this.exited;
   }
 
   /** Stops the server if it still runs (SIGTERM), then starts it again on the same port and data. */

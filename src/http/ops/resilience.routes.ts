@@ -10,7 +10,7 @@ export interface ResilienceRouteDeps {
   /** Each broker's circuit breaker. */
   readonly breakers: () => unknown;
   /** Latest resource sample, active alerts and recommendations; null before the first sample. */
-  readonly resources: () => unknown;
+  readonly resources: () => Promise<unknown>;
 }
 
 export function registerResilienceRoutes(app: FastifyInstance, deps: ResilienceRouteDeps): void {
@@ -18,9 +18,9 @@ export function registerResilienceRoutes(app: FastifyInstance, deps: ResilienceR
     status: 'success',
     data: { ...(deps.errors() as object), breakers: deps.breakers() },
   }));
-  app.get('/system/resources', { config: { access: 'viewer' } }, () => ({
+  app.get('/system/resources', { config: { access: 'viewer' } }, async () => ({
     status: 'success',
-    data: deps.resources(),
+    data: await deps.resources(),
   }));
 }
 
@@ -72,5 +72,10 @@ export function registerDrainGate(app: FastifyInstance, draining: () => boolean)
       return;
     }
     done();
+  });
+  // Keep-alive connections end after their current response, so the drain does not wait for idle sockets.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining()) void reply.header('connection', 'close');
+    done(null, payload);
   });
 }
