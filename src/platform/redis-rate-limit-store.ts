@@ -1,5 +1,6 @@
 // Fixed-window rate-limit counters shared by every instance through Redis: one atomic Lua script per check.
 import { Redis } from 'ioredis';
+import { redisOptions } from './redis-options.js';
 import type { Logger } from '../ports/logger.js';
 import type { RateCounter, RateDecision, RateLimitStore } from '../ports/rate-limit.js';
 import { ALLOWED } from '../ports/rate-limit.js';
@@ -40,12 +41,15 @@ export class RedisRateLimitStore implements RateLimitStore {
     private readonly prefix = 'algogate:rl:',
   ) {
     // No offline queue and a short command timeout: when Redis is down, checks fail fast and fail open.
-    this.redis = new Redis(url, {
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      commandTimeout: 500,
-      lazyConnect: false,
-    }) as RateRedis;
+    this.redis = new Redis(
+      url,
+      redisOptions({
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        commandTimeout: 500,
+        lazyConnect: false,
+      }),
+    ) as RateRedis;
     this.redis.defineCommand('algogateRateHit', { lua: HIT_SCRIPT });
     this.redis.on('error', (err: unknown) => {
       log.warn({ err }, 'redis rate-limit store connection error');
