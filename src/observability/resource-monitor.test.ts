@@ -209,6 +209,8 @@ describe('resource monitor', () => {
         now: () => Date.now(),
       });
       await monitor.sample();
+      // CPU times advance in 10 ms ticks: let some pass so the second sample has a CPU delta.
+      await new Promise((resolve) => setTimeout(resolve, 100));
       const s = (await monitor.sample()).sample;
       expect(s?.fds.open).toBeGreaterThan(2);
       expect(s?.fds.limit).toBeGreaterThan(s?.fds.open ?? 0);
