@@ -381,6 +381,7 @@ export async function buildServer(
     ...obs.appDeps(),
   });
   const detachResilience = runtime.resilience.attach(app, { metrics, securityEvents: security.events });
+  obs.providers.resources ??= () => ({ host: runtime.resilience.resources() });
   const configSetup = setupConfig(app, {
     config,
     logger,
