@@ -338,17 +338,8 @@ export async function buildServer(
   const options = new OptionsService(runtime.market, runtime.instruments, runtime.clock);
   const metrics = obs.metrics;
   obs.attach(runtime, () => !fatal);
-  const security = await setupSecurity({
-    config,
-    driver: runtime.opened.driver,
-    users: runtime.opened.store,
-    identity: runtime.identity,
-    clock: runtime.clock,
-    metrics,
-    logger,
-    redisUrl: opts.redisUrl,
-    channel: opts.securityChannel,
-  });
+  const securityOpts = { metrics, logger, redisUrl: opts.redisUrl, channel: opts.securityChannel };
+  const security = await setupSecurity(config, runtime, securityOpts);
   const abuse = await setupAbuse(config, logger, {
     metrics,
     securityEvents: security.events,

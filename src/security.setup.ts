@@ -52,12 +52,14 @@ export function loadMasterKey(dataDir: string, raw: string | null): Buffer {
   return loadKeyFile(dataDir, 'master-key', 32);
 }
 
-export interface SecurityOptions {
-  readonly config: Config;
-  readonly driver: SqlDriver;
-  readonly users: SqlStore;
+/** What the wiring needs from the runtime (main.ts's Runtime has it). */
+export interface SecurityRuntime {
+  readonly opened: { readonly driver: SqlDriver; readonly store: SqlStore };
   readonly identity: IdentityService;
   readonly clock: Clock;
+}
+
+export interface SecurityOptions {
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** Redis for cross-instance invalidation (sessions, keys, users); none: this instance only. */
@@ -77,8 +79,18 @@ export interface SecurityWiring {
   close(): Promise<void>;
 }
 
-export async function setupSecurity(o: SecurityOptions): Promise<SecurityWiring> {
-  const { config, clock } = o;
+export async function setupSecurity(
+  config: Config,
+  runtime: SecurityRuntime,
+  options: SecurityOptions,
+): Promise<SecurityWiring> {
+  const o = {
+    ...options,
+    driver: runtime.opened.driver,
+    users: runtime.opened.store,
+    identity: runtime.identity,
+  };
+  const { clock } = runtime;
   const log = o.logger.child({ component: 'security' });
   const store = new SqlSecurityStore(o.driver);
   let bus: SecurityBus = localSecurityBus;
