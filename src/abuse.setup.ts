@@ -112,6 +112,8 @@ export async function setupAbuse(
       metrics: opts.metrics,
       corsOrigins: config.httpSecurity.corsOrigins,
       now: () => opts.clock.now(),
+      jsonMaxDepth: () => config.httpSecurity.jsonMaxDepth,
+      hostileInputChecks: () => config.httpSecurity.hostileInputChecks,
     },
     securityEvents,
     bans,

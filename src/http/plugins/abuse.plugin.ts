@@ -9,6 +9,7 @@ import type { RateLimiter } from '../../services/rate-limiter.js';
 import { ClientIpResolver } from '../client-ip.js';
 import { forwardedPeer } from './cluster-forward.plugin.js';
 import { registerSecurityBanRoutes } from '../ops/security-bans.routes.js';
+import { registerHostileInputChecks, registerJsonDepthLimit } from './hostile-input.plugin.js';
 import { presentedKey } from './apikey-auth.plugin.js';
 import { perWindowText, registerRateLimits } from './rate-limit.plugin.js';
 import { registerApiCors, registerSecurityHeaders } from './security-headers.plugin.js';
@@ -34,6 +35,10 @@ export interface AbuseHttpDeps {
   readonly metrics: Metrics;
   readonly corsOrigins: readonly string[];
   readonly now: () => number;
+  /** Deepest accepted JSON nesting (hot). */
+  readonly jsonMaxDepth: () => number;
+  /** Whether hostile-pattern checks run on /api/v1 (hot). */
+  readonly hostileInputChecks: () => boolean;
 }
 
 /** The client IP of a request (set by the abuse controls; the socket peer when they are not installed). */
@@ -71,6 +76,7 @@ export async function registerAbuseControls(app: FastifyInstance, deps: AbuseHtt
     });
   }
   recordViolations(app, deps);
+  registerJsonDepthLimit(app, deps.jsonMaxDepth);
   if (deps.rateLimiter !== null) {
     registerRateLimits(app, {
       limiter: deps.rateLimiter,
@@ -130,4 +136,9 @@ export function registerAbuseRoutes(app: FastifyInstance, deps: AbuseHttpDeps): 
 /** Controls of the /api/v1 scope (CORS). */
 export async function registerApiAbuseControls(api: FastifyInstance, deps: AbuseHttpDeps): Promise<void> {
   await registerApiCors(api, deps.corsOrigins);
+  registerHostileInputChecks(api, {
+    enabled: deps.hostileInputChecks,
+    maxDepth: deps.jsonMaxDepth,
+    securityEvents: deps.securityEvents,
+  });
 }
