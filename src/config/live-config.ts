@@ -1,6 +1,6 @@
 // The running configuration: reloads algogate.yaml (file change, SIGHUP), applies hot settings in place,
 // holds back the rest as "restart required", and persists API updates into the file keeping its comments.
-import { existsSync, readFileSync, renameSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { ConfigError, didYouMean, loadSettings, type Loaded, type Source } from './load.js';
@@ -304,8 +304,16 @@ export class LiveConfig {
       throw e;
     }
     const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-    writeFileSync(tmp, nextText, { mode: 0o600 });
-    renameSync(tmp, file);
+    try {
+      writeFileSync(tmp, nextText, { mode: 0o600 });
+      renameSync(tmp, file);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      const why = e instanceof Error && 'code' in e ? String(e.code) : String(e);
+      throw new ConfigUpdateError('conflict', [
+        `cannot write the configuration file ${file} (${why}); nothing was changed`,
+      ]);
+    }
     const change = this.apply(next);
     return { ...change, keys: [...patch.keys()] };
   }

@@ -186,6 +186,29 @@ describe('/config routes', () => {
     expect(readFileSync(file, 'utf8')).not.toContain('n'.repeat(40));
   });
 
+  it('answers a clear 409, changing nothing, when the file cannot be written', async () => {
+    const dir3 = mkdtempSync(join(tmpdir(), 'algogate-unwritable-'));
+    const f = join(dir3, 'algogate.yaml');
+    writeFileSync(f, 'logLevel: info\n');
+    const gone = await configApp(f, {});
+    try {
+      rmSync(dir3, { recursive: true, force: true });
+      const res = await gone.app.inject({
+        method: 'PUT',
+        url: '/config/update',
+        headers: { 'x-role': 'admin' },
+        payload: { logLevel: 'warn' },
+      });
+      expect(res.statusCode).toBe(409);
+      expect(res.json<{ message: string }>().message).toMatch(/cannot write the configuration file .*ENOENT/);
+      expect(gone.config.logLevel).toBe('info');
+      expect(gone.events).toEqual([]);
+    } finally {
+      gone.setup.close();
+      await gone.app.close();
+    }
+  });
+
   it('reloads on SIGHUP: hot keys applied, the rest reported as restart required', async () => {
     const dir2 = mkdtempSync(join(tmpdir(), 'algogate-hup-'));
     const f = join(dir2, 'algogate.yaml');
