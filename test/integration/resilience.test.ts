@@ -112,6 +112,31 @@ describe('broker resilience (fault-injecting broker)', () => {
     expect(broker.calls.place).toBe(4);
   });
 
+  it('refuses a cancel at once while the circuit is open, leaving the order working', async () => {
+    const broker = new FaultyBroker();
+    const app = await start(broker);
+    const open = await place(app);
+    expect(open.status).toBe(200);
+    broker.policy = () => 'refused';
+    for (let i = 0; i < 3; i++) await place(app);
+    const cancel = await app.post('/api/v1/cancelorder', {
+      apikey: app.apiKey,
+      strategy: 's',
+      orderid: open.body.orderid,
+    });
+    expect(cancel.status).toBe(503);
+    expect(cancel.body.message).toMatch(
+      /^cancelorder not sent: broker faulty is unavailable \(circuit breaker open/,
+    );
+    expect(broker.calls.cancel).toBe(0);
+    const status = await app.post('/api/v1/orderstatus', {
+      apikey: app.apiKey,
+      strategy: 's',
+      orderid: open.body.orderid,
+    });
+    expect(status.body.data.order_status).toBe('open');
+  });
+
   it('counts timeouts against the breaker but leaves those orders pending, never rejected', async () => {
     const broker = new FaultyBroker();
     broker.policy = () => 'timeout-after';
