@@ -4,8 +4,17 @@ import type { Config } from './config/schema.js';
 import type { ClusterGate, ForwardingOptions } from './http/plugins/cluster-forward.plugin.js';
 import { PgLeaderLock } from './platform/pg-leader-lock.js';
 import { RedisClusterRegistry, type InstanceInfo, type LeaderAd } from './platform/redis-cluster-registry.js';
+import { istDate, istEpoch } from './domain/market-calendar.js';
+import type { Broker } from './ports/broker.js';
 import type { Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
+import type { TradingStore } from './ports/store.js';
+import type { IdempotencyService } from './services/idempotency.service.js';
+import type { IdentityService } from './services/identity.service.js';
+import type { ReconciliationService } from './services/reconciliation.service.js';
+import { hourSlot, minuteSlot, type ScheduledJobs } from './services/scheduled-jobs.js';
+import type { SettlementService } from './services/settlement.service.js';
+import type { TradingState } from './services/trading-state.js';
 
 /** Why cluster mode cannot start with this configuration (empty when it can). */
 export function clusterProblems(config: Config): string[] {
@@ -176,5 +185,107 @@ export function createClusterNode(opts: ClusterNodeOptions): ClusterNode {
       await registry.leave(instanceId).catch(() => undefined);
       await registry.close();
     },
+  };
+}
+
+/** The parts of the runtime that trade (the book owner's work). */
+export interface TradingParts {
+  readonly state: TradingState;
+  readonly store: TradingStore;
+  readonly identity: IdentityService;
+  readonly idempotency: IdempotencyService;
+  readonly brokers: ReadonlyMap<string, Broker>;
+  readonly reconciliation: ReconciliationService;
+  readonly settlement: SettlementService;
+  readonly jobs: ScheduledJobs;
+  readonly clock: Clock;
+}
+
+export interface TradingWiring {
+  /** Present in cluster mode; start it once listening (startServer does). */
+  readonly cluster?: ClusterNode;
+  /** Stops the background jobs started here. */
+  stop(): void;
+}
+
+/**
+ * Only the owner of the books trades: a single instance starts brokers, reconciliation and settlement at
+ * once; in a cluster that happens when this instance wins the leader lock, after reloading the books.
+ * Jobs any instance may run (idempotency-key pruning) start everywhere and claim their slot.
+ */
+export async function setupTrading(
+  config: Config,
+  parts: TradingParts,
+  logger: Logger,
+): Promise<TradingWiring> {
+  const c = parts.clock;
+  const timers: (() => void)[] = [];
+  const guard = (what: string, p: () => Promise<unknown>) => () => {
+    p().catch((e: unknown) => {
+      logger.error({ err: e }, `${what} failed`);
+    });
+  };
+  const startTrading = async (): Promise<void> => {
+    if (config.cluster.enabled) {
+      // Taking over from a leader that died: the database is the truth, as after a restart.
+      await parts.state.load(parts.store, istEpoch(istDate(c.now()), '00:00'));
+      await parts.identity.ensureAllAccounts();
+      parts.idempotency.beginEpoch();
+    }
+    for (const b of parts.brokers.values()) await b.start();
+    const report = await parts.reconciliation.reconcile();
+    logger.info({ ...report }, 'startup reconciliation done');
+    await parts.settlement.tick();
+    timers.push(
+      c.every(
+        30_000,
+        guard('reconciliation', () => parts.reconciliation.reconcile()),
+      ),
+      c.every(
+        60_000,
+        guard('settlement', () =>
+          parts.jobs.runOnce('settlement', minuteSlot(c.now()), () => parts.settlement.tick()),
+        ),
+      ),
+    );
+  };
+  const cluster = config.cluster.enabled
+    ? createClusterNode({
+        config,
+        clock: c,
+        logger,
+        instanceId: parts.jobs.instanceId,
+        takeOver: startTrading,
+      })
+    : undefined;
+  if (!cluster) await startTrading();
+  // Any instance may prune; the hourly slot's claim makes it one of them.
+  const prune = guard('idempotency prune', () =>
+    parts.jobs.runOnce('idempotency-prune', hourSlot(c.now()), () => parts.store.pruneIdempotency(c.now())),
+  );
+  prune();
+  timers.push(c.every(15_000, prune));
+  return {
+    ...(cluster ? { cluster } : {}),
+    stop() {
+      for (const t of timers.splice(0)) t();
+    },
+  };
+}
+
+/** Redis names of one cluster (its prefix), or the defaults of a single instance. */
+export function clusterRedisNames(config: Config): {
+  orderChannel?: string;
+  ticks?: { channel: string; leaseKey: string };
+  rateLimitPrefix?: string;
+  securityChannel?: string;
+} {
+  if (!config.cluster.enabled) return {};
+  const p = config.cluster.redisPrefix;
+  return {
+    orderChannel: `${p}orders`,
+    ticks: { channel: `${p}ticks`, leaseKey: `${p}ticks:publisher` },
+    rateLimitPrefix: `${p}rl:`,
+    securityChannel: `${p}security`,
   };
 }

@@ -8,7 +8,7 @@ import { setupAbuse, type AbuseSetup } from './abuse.setup.js';
 import { PaperBroker } from './brokers/paper/paper.adapter.js';
 import { MarketSimulator } from './brokers/paper/market/market-simulator.js';
 import type { ConfigSource, LiveConfig } from './config/live-config.js';
-import { assertClusterReady, createClusterNode, type ClusterNode } from './cluster.setup.js';
+import { assertClusterReady, clusterRedisNames, setupTrading, type ClusterNode } from './cluster.setup.js';
 import type { Config } from './config/schema.js';
 import { openCredentialVault, setupConfig } from './config.setup.js';
 import type { CredentialVault } from './platform/credential-vault.js';
@@ -39,7 +39,7 @@ import { OptionsService } from './services/options.service.js';
 import { OrderService } from './services/order.service.js';
 import { PortfolioService } from './services/portfolio.service.js';
 import { ReconciliationService } from './services/reconciliation.service.js';
-import { hourSlot, minuteSlot, ScheduledJobs } from './services/scheduled-jobs.js';
+import { ScheduledJobs } from './services/scheduled-jobs.js';
 import { Risk } from './services/risk.js';
 import { SettlementService } from './services/settlement.service.js';
 import { TradingState } from './services/trading-state.js';
@@ -274,62 +274,13 @@ export async function buildServer(
   });
   const bootstrap = await runtime.identity.bootstrap();
   runtime.market.start();
-  const timers: (() => void)[] = [];
-  const c = runtime.clock;
-  const guard = (what: string, p: () => Promise<unknown>) => () => {
-    p().catch((e: unknown) => logger.error({ err: e }, `${what} failed`));
-  };
-  // Only the owner of the books trades: at once on a single instance, on winning the lock in a cluster.
-  const startTrading = async (): Promise<void> => {
-    if (config.cluster.enabled) {
-      // Taking over from a leader that died: the database is the truth, as after a restart.
-      await runtime.state.load(runtime.opened.store, istEpoch(istDate(c.now()), '00:00'));
-      await runtime.identity.ensureAllAccounts();
-      runtime.idempotency.beginEpoch();
-    }
-    for (const b of runtime.brokers.values()) await b.start();
-    const report = await runtime.reconciliation.reconcile();
-    logger.info({ ...report }, 'startup reconciliation done');
-    await runtime.settlement.tick();
-    timers.push(
-      c.every(
-        30_000,
-        guard('reconciliation', () => runtime.reconciliation.reconcile()),
-      ),
-    );
-    timers.push(
-      c.every(
-        60_000,
-        guard('settlement', () =>
-          runtime.jobs.runOnce('settlement', minuteSlot(c.now()), () => runtime.settlement.tick()),
-        ),
-      ),
-    );
-  };
-  const cluster = config.cluster.enabled
-    ? createClusterNode({
-        config,
-        clock: c,
-        logger,
-        instanceId: runtime.jobs.instanceId,
-        takeOver: startTrading,
-      })
-    : undefined;
-  if (!cluster) await startTrading();
-  timers.push(
-    c.every(
-      60_000,
-      guard('api key usage flush', () => runtime.identity.flushUsage()),
-    ),
-  );
-  // Any instance may prune; the hourly slot's claim makes it one of them.
-  const prune = guard('idempotency prune', () =>
-    runtime.jobs.runOnce('idempotency-prune', hourSlot(c.now()), () =>
-      runtime.opened.store.pruneIdempotency(c.now()),
-    ),
-  );
-  prune();
-  timers.push(c.every(15_000, prune));
+  const trading = await setupTrading(config, { ...runtime, store: runtime.opened.store }, logger);
+  const { cluster } = trading;
+  const stopUsageFlush = runtime.clock.every(60_000, () => {
+    runtime.identity
+      .flushUsage()
+      .catch((e: unknown) => logger.error({ err: e }, 'api key usage flush failed'));
+  });
 
   const claim = (job: string, slot: string) => runtime.jobs.claim(job, slot);
   const configFile = opts.configSource?.file;
@@ -338,7 +289,13 @@ export async function buildServer(
   const options = new OptionsService(runtime.market, runtime.instruments, runtime.clock);
   const metrics = obs.metrics;
   obs.attach(runtime, () => !fatal);
-  const securityOpts = { metrics, logger, redisUrl: opts.redisUrl, channel: opts.securityChannel };
+  const securityOpts = {
+    metrics,
+    logger,
+    redisUrl: opts.redisUrl,
+    channel: opts.securityChannel ?? clusterRedisNames(config).securityChannel,
+    jobs: runtime.jobs,
+  };
   const security = await setupSecurity(config, runtime, securityOpts);
   const abuse = await setupAbuse(config, logger, {
     metrics,
@@ -347,8 +304,7 @@ export async function buildServer(
     clock: runtime.clock,
     db: runtime.opened.driver,
     redisUrl: opts.redisUrl,
-    redisPrefix:
-      opts.rateLimitPrefix ?? (config.cluster.enabled ? `${config.cluster.redisPrefix}rl:` : undefined),
+    redisPrefix: opts.rateLimitPrefix ?? clusterRedisNames(config).rateLimitPrefix,
     banChannel: opts.banChannel,
   });
   const app = await buildApp({
@@ -395,7 +351,8 @@ export async function buildServer(
     abuse,
     async close() {
       configSetup.close();
-      for (const t of timers) t();
+      trading.stop();
+      stopUsageFlush();
       obs.markDraining();
       await app.close();
       detachResilience();
@@ -439,12 +396,9 @@ export async function startServer(
   }
   const { runtime } = server;
   // One cluster's streams live under its prefix (two clusters may share a Redis).
-  const prefix = config.cluster.enabled ? config.cluster.redisPrefix : null;
-  const orderChannel = options.orderChannel ?? (prefix === null ? undefined : `${prefix}orders`);
-  const tickOptions =
-    prefix === null
-      ? options.ticks
-      : { channel: `${prefix}ticks`, leaseKey: `${prefix}ticks:publisher`, ...options.ticks };
+  const names = clusterRedisNames(config);
+  const orderChannel = options.orderChannel ?? names.orderChannel;
+  const tickOptions = names.ticks ? { ...names.ticks, ...options.ticks } : options.ticks;
   let bus: RedisOrderBus | null = null;
   let ticks: RedisTickBus | null = null;
   if (redisUrl !== undefined && redisUrl !== '') {

@@ -13,6 +13,7 @@ import { open, seal } from './platform/aead.js';
 import { argon2Hasher } from './platform/argon2-hasher.js';
 import { RedisSecurityBus } from './platform/redis-security-bus.js';
 import { timeIds } from './platform/time-ids.js';
+import { hourSlot } from './services/scheduled-jobs.js';
 import type { Clock } from './ports/clock.js';
 import { silentLogger, type Logger } from './ports/logger.js';
 import { localSecurityBus, type SecurityBus, type SecurityMessage } from './ports/security-bus.js';
@@ -65,6 +66,8 @@ export interface SecurityOptions {
   /** Redis for cross-instance invalidation (sessions, keys, users); none: this instance only. */
   readonly redisUrl?: string | undefined;
   readonly channel?: string | undefined;
+  /** Runs a scheduled job once per slot across instances (docs/adr/0019); absent: run here every time. */
+  readonly jobs?: { runOnce(job: string, slot: string, fn: () => Promise<unknown>): Promise<boolean> };
 }
 
 export interface SecurityWiring {
@@ -157,6 +160,9 @@ export async function setupSecurity(
   const guard = (what: string, p: () => Promise<unknown>) => () => {
     p().catch((err: unknown) => log.warn({ err }, `${what} failed`));
   };
+  // Retention runs on one instance per hour across a cluster.
+  const hourly = (job: string, fn: () => Promise<unknown>) => () =>
+    o.jobs ? o.jobs.runOnce(job, hourSlot(clock.now()), fn) : fn();
   const timers = [
     clock.every(
       1_000,
@@ -164,11 +170,17 @@ export async function setupSecurity(
     ),
     clock.every(
       3_600_000,
-      guard('security event prune', () => events.prune()),
+      guard(
+        'security event prune',
+        hourly('security-event-prune', () => events.prune()),
+      ),
     ),
     clock.every(
       3_600_000,
-      guard('revoked session prune', () => revocations.prune()),
+      guard(
+        'revoked session prune',
+        hourly('revoked-session-prune', () => revocations.prune()),
+      ),
     ),
   ];
   return {

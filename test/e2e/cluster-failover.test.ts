@@ -19,6 +19,7 @@ import {
   type TempPgDatabase,
 } from '../support/services.js';
 import { toolAvailable, which } from '../support/tools.js';
+import { connect, type Client } from '../support/ws-client.js';
 
 const ORDERS = 240;
 const WORKERS = 12;
@@ -76,11 +77,15 @@ async function role(s: ServerProcess): Promise<string | null> {
   }
 }
 
-async function waitForLeader(servers: readonly ServerProcess[], timeoutMs = 20_000): Promise<ServerProcess> {
+async function waitForLeader(
+  servers: readonly ServerProcess[],
+  timeoutMs = 20_000,
+  pollMs = 100,
+): Promise<ServerProcess> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const s of servers) if ((await role(s)) === 'leader') return s;
-    await sleep(100);
+    await sleep(pollMs);
   }
   throw new Error('no instance became the trading leader');
 }
@@ -203,6 +208,10 @@ await describeWhen(what, availability, 'three instances behind nginx, leader kil
     const replays: { i: number; orderid: string | undefined }[] = [];
     let next = 0;
     let killed = false;
+    let killedAt = 0;
+    let takeover: Promise<number> = Promise.resolve(0);
+    let recovered = 0;
+    let unavailable = 0;
 
     const place = async (i: number): Promise<void> => {
       const body = {
@@ -224,6 +233,7 @@ await describeWhen(what, availability, 'three instances behind nginx, leader kil
         const a = await post(target, '/api/v1/placeorder', body, key);
         if (a?.status === 200 && a.body.status === 'success' && a.body.orderid !== undefined) {
           acked.set(i, a.body.orderid);
+          if (/interrupted/.test(a.body.message ?? '')) recovered++;
           // Every fifth order is retried once more on another instance: it must get the same order id.
           if (i % 5 === 0) {
             let again: Answer | null = null;
@@ -242,6 +252,7 @@ await describeWhen(what, availability, 'three instances behind nginx, leader kil
           interrupted.add(i);
           return;
         }
+        if (a === null || a.status !== 200) unavailable++;
         if (a !== null && ![409, 502, 503, 504].includes(a.status)) {
           throw new Error(`order ${i}: unexpected answer ${a.status} ${JSON.stringify(a.body)}`);
         }
@@ -254,13 +265,20 @@ await describeWhen(what, availability, 'three instances behind nginx, leader kil
         const i = next++;
         if (!killed && i === Math.floor(ORDERS / 3)) {
           killed = true;
+          killedAt = Date.now();
           await leader.kill('SIGKILL');
+          const survivors = servers.filter((s) => s !== leader);
+          takeover = waitForLeader(survivors, 30_000, 20).then(() => Date.now() - killedAt);
         }
         await place(i);
       }
     };
     await Promise.all(Array.from({ length: WORKERS }, worker));
     expect(killed).toBe(true);
+    console.log(
+      `[cluster-failover] ${ORDERS} orders: acked ${acked.size} (${recovered} recovered from a dead leader's claim), ` +
+        `interrupted ${interrupted.size}, non-200 answers retried ${unavailable}, new leader ${await takeover} ms after SIGKILL`,
+    );
     const newLeader = await waitForLeader(servers.filter((s) => s.running));
     expect(newLeader).not.toBe(leader);
 
@@ -293,6 +311,13 @@ await describeWhen(what, availability, 'three instances behind nginx, leader kil
         const row = orders.rows.find((r) => r.strategy === `e2e-${run}-${i}`);
         expect(row?.ids, `order ${i}`).toEqual([id]);
       }
+      // An "interrupted" answer is truthful: that key's first attempt recorded no order.
+      for (const i of interrupted) {
+        expect(
+          orders.rows.find((r) => r.strategy === `e2e-${run}-${i}`),
+          `order ${i}`,
+        ).toBeUndefined();
+      }
       const venue = await client.query<{ strategy: string; n: string }>(
         `SELECT o.strategy, count(*) AS n FROM venue_orders v JOIN orders o ON o.order_id = v.client_order_id
          WHERE o.strategy LIKE $1 GROUP BY o.strategy`,
@@ -321,4 +346,51 @@ await describeWhen(what, availability, 'three instances behind nginx, leader kil
       await client.end();
     }
   }, 90_000);
+
+  it('streams the leader’s order updates and the market to WebSocket clients of every instance', async () => {
+    const apiKey = servers[0]?.apiKey ?? '';
+    const live = servers.filter((s) => s.running);
+    const leader = await waitForLeader(live);
+    const follower = live.find((s) => s !== leader);
+    if (!follower) throw new Error('no follower left');
+    const clients: Client[] = [];
+    try {
+      for (const s of [leader, follower]) {
+        const c = await connect(`ws://127.0.0.1:${s.port}/ws`);
+        clients.push(c);
+        c.send({ action: 'authenticate', api_key: apiKey });
+        expect(await c.next((m) => m.type === 'auth')).toMatchObject({ status: 'success' });
+        c.send({ action: 'subscribe_orders' });
+        await c.next((m) => m.type === 'subscribe_orders');
+        c.send({ action: 'subscribe', symbols: [{ symbol: 'SBIN', exchange: 'NSE' }], mode: 1 });
+        expect(await c.next((m) => m.type === 'subscribe')).toMatchObject({ status: 'success' });
+        await c.next((m) => m.type === 'market_data' && m.symbol === 'SBIN'); // the snapshot
+      }
+      // Placed on the follower, executed by the leader, seen by clients of both.
+      const placed = await post(follower.baseUrl, '/api/v1/placeorder', {
+        apikey: apiKey,
+        strategy: 'ws',
+        exchange: 'NSE',
+        symbol: 'SBIN',
+        action: 'BUY',
+        quantity: 1,
+        pricetype: 'MARKET',
+        product: 'MIS',
+      });
+      expect(placed?.status).toBe(200);
+      const orderid = placed?.body.orderid;
+      for (const c of clients) {
+        expect(
+          await c.next(
+            (m) => m.type === 'order_update' && m.orderid === orderid && m.order_status === 'complete',
+            10_000,
+          ),
+        ).toMatchObject({ symbol: 'SBIN' });
+        // Ticks keep flowing to both (the tick publisher may have been the killed instance).
+        await c.next((m) => m.type === 'market_data' && m.symbol === 'SBIN', 15_000);
+      }
+    } finally {
+      for (const c of clients) c.ws.terminate();
+    }
+  }, 60_000);
 });
