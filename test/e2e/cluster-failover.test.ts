@@ -1,13 +1,10 @@
 // Three instances behind nginx on one PostgreSQL and Redis: the trading leader is killed mid-load and no
 // acknowledged order is lost, none is placed twice, and a scheduled job runs once per slot across instances.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freePort, registerChild, ServerProcess } from '../support/server-process.js';
+import { startNginx, type Nginx } from '../support/nginx.js';
+import { freePort, ServerProcess } from '../support/server-process.js';
 import {
   createTempPgDatabase,
   describeWhen,
@@ -18,7 +15,7 @@ import {
   type Availability,
   type TempPgDatabase,
 } from '../support/services.js';
-import { toolAvailable, which } from '../support/tools.js';
+import { toolAvailable } from '../support/tools.js';
 import { connect, type Client } from '../support/ws-client.js';
 
 const ORDERS = 240;
@@ -90,44 +87,11 @@ async function waitForLeader(
   throw new Error('no instance became the trading leader');
 }
 
-function nginxConf(dir: string, port: number, upstreams: readonly number[]): string {
-  return `worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  upstream algogate {
-    least_conn;
-${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n')}
-    keepalive 32;
-  }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://algogate;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header X-Forwarded-For $remote_addr;
-      proxy_read_timeout 30s;
-    }
-  }
-}
-`;
-}
-
 const { what, availability } = await needs();
 await describeWhen(what, availability, 'three instances behind nginx, leader killed mid-load', () => {
   let db: TempPgDatabase | undefined;
   const servers: ServerProcess[] = [];
-  let nginx: ChildProcess | undefined;
-  let nginxDir = '';
+  let nginx: Nginx | undefined;
   let front = '';
   const logs = new Map<number, string[]>();
 
@@ -161,41 +125,13 @@ await describeWhen(what, availability, 'three instances behind nginx, leader kil
     const first = await launch();
     servers.push(first);
     servers.push(...(await Promise.all([launch(first.apiKey), launch(first.apiKey)])));
-    nginxDir = await mkdtemp(join(tmpdir(), 'algogate-nginx-'));
-    for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) await mkdir(join(nginxDir, d));
-    await chmod(nginxDir, 0o755);
-    const port = await freePort();
-    await writeFile(
-      join(nginxDir, 'nginx.conf'),
-      nginxConf(
-        nginxDir,
-        port,
-        servers.map((s) => s.port),
-      ),
-    );
-    nginx = spawn(
-      which('nginx') ?? 'nginx',
-      ['-p', nginxDir, '-c', join(nginxDir, 'nginx.conf'), '-e', join(nginxDir, 'error.log')],
-      {
-        stdio: 'ignore',
-      },
-    );
-    registerChild(nginx);
-    front = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 100; i++) {
-      const ok = await fetch(`${front}/health/live`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      await sleep(50);
-    }
+    nginx = await startNginx(servers.map((x) => x.port));
+    front = nginx.url;
   }, 120_000);
 
   afterAll(async () => {
-    nginx?.kill('SIGKILL');
+    await nginx?.stop();
     await Promise.all(servers.map((s) => s.cleanup()));
-    if (nginxDir !== '') await rm(nginxDir, { recursive: true, force: true });
     await db?.drop();
   }, 60_000);
 
