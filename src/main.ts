@@ -324,7 +324,9 @@ export async function buildServer(
     abuse: abuse.http,
     authenticate: security.authenticate,
     securityRoutes: security.routes,
-    cluster: cluster ? { gate: cluster.gate, forwarding: cluster.forwarding } : null,
+    cluster: cluster
+      ? { gate: cluster.gate, forwarding: cluster.forwarding, view: () => cluster.view() }
+      : null,
     ...obs.appDeps(),
   });
   const detachResilience = runtime.resilience.attach(app, { metrics, securityEvents: security.events });

@@ -15,6 +15,7 @@ import { registerAccountRoutes } from './openalgo/account.routes.js';
 import { registerMarketDataRoutes } from './openalgo/market-data.routes.js';
 import { registerOptionsRoutes } from './openalgo/options.routes.js';
 import { registerOrderRoutes } from './openalgo/orders.routes.js';
+import { registerClusterRoutes, type ClusterStatus } from './ops/cluster.routes.js';
 import {
   clientIpOf,
   registerAbuseControls,
@@ -66,7 +67,12 @@ export interface AppDeps {
   /** Registers /auth, /admin and /security routes (src/security.setup.ts). */
   readonly securityRoutes?: (app: FastifyInstance) => void;
   /** Scale-out: forward book routes to the trading leader (docs/adr/0019); absent on a single instance. */
-  readonly cluster?: { readonly gate: ClusterGate; readonly forwarding: ForwardingOptions } | null;
+  readonly cluster?: {
+    readonly gate: ClusterGate;
+    readonly forwarding: ForwardingOptions;
+    /** GET /system/cluster. */
+    readonly view: () => Promise<ClusterStatus>;
+  } | null;
 }
 
 /** A registered route, as the onRoute hook saw it (the every-route authentication test walks these). */
@@ -151,6 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerOpsAuth(app, deps.authenticate);
   registerHealthRoutes(app, deps.health, deps.version);
+  if (deps.cluster) registerClusterRoutes(app, deps.cluster.view);
   deps.securityRoutes?.(app);
   registerMetricsRoute(app, deps);
   registerSystemRoutes(app, deps.system);

@@ -289,6 +289,16 @@ await describeWhen(what, availability, 'three instances behind nginx, leader kil
     const leader = await waitForLeader(live);
     const follower = live.find((s) => s !== leader);
     if (!follower) throw new Error('no follower left');
+    // Any instance shows the cluster: who leads, and every live instance.
+    const res = await fetch(`${follower.baseUrl}/system/cluster`, { headers: { 'x-api-key': apiKey } });
+    expect(res.status).toBe(200);
+    const view = (
+      (await res.json()) as { data: { leader: { url: string }; instances: { url: string; role: string }[] } }
+    ).data;
+    expect(view.leader.url).toBe(leader.baseUrl);
+    const roles = new Map(view.instances.map((i) => [i.url, i.role]));
+    expect(roles.get(leader.baseUrl)).toBe('leader');
+    expect(roles.get(follower.baseUrl)).toBe('follower');
     const clients: Client[] = [];
     try {
       for (const s of [leader, follower]) {
