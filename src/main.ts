@@ -284,7 +284,14 @@ export async function buildServer(
 
   const claim = (job: string, slot: string) => runtime.jobs.claim(job, slot);
   const configFile = opts.configSource?.file;
-  timers.push(startBackupSchedule({ config, clock: c, logger, appVersion: VERSION, configFile, claim }));
+  const stopBackups = startBackupSchedule({
+    config,
+    clock: runtime.clock,
+    logger,
+    appVersion: VERSION,
+    configFile,
+    claim,
+  });
 
   const options = new OptionsService(runtime.market, runtime.instruments, runtime.clock);
   const metrics = obs.metrics;
@@ -355,6 +362,7 @@ export async function buildServer(
       configSetup.close();
       trading.stop();
       stopUsageFlush();
+      stopBackups();
       obs.markDraining();
       await app.close();
       detachResilience();
