@@ -17,6 +17,8 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '2000' },
     'p99-target': { type: 'string', default: '5' },
     sync: { type: 'string', default: 'FULL' },
+    // on: rate limits (limits too high to refuse), IP bans and hostile-input checks enabled; off: all three off.
+    security: { type: 'string', default: 'off' },
   },
 });
 const DURATION = Number(args.duration);
@@ -25,6 +27,18 @@ const CONNECTIONS = Number(args.connections);
 const RATE = Number(args.rate);
 const P99_TARGET_MS = Number(args['p99-target']);
 const SYNC = args.sync.toUpperCase();
+const SECURITY = args.security;
+if (SECURITY !== 'on' && SECURITY !== 'off') throw new Error(`--security must be on or off, not ${SECURITY}`);
+const SECURITY_ENV: Record<string, string> =
+  SECURITY === 'on'
+    ? {
+        ALGOGATE_RATE_LIMIT: 'on',
+        ALGOGATE_RATE_LIMIT_ORDERS: '1000000/s',
+        ALGOGATE_RATE_LIMIT_API: '1000000/s',
+        ALGOGATE_IP_BANS: 'on',
+        ALGOGATE_HOSTILE_INPUT_CHECKS: 'on',
+      }
+    : { ALGOGATE_RATE_LIMIT: 'off', ALGOGATE_IP_BANS: 'off', ALGOGATE_HOSTILE_INPUT_CHECKS: 'off' };
 if (SYNC !== 'FULL' && SYNC !== 'NORMAL') throw new Error(`--sync must be FULL or NORMAL, not ${args.sync}`);
 for (const [k, v] of Object.entries({ DURATION, WARMUP, CONNECTIONS, RATE, P99_TARGET_MS })) {
   if (!Number.isFinite(v) || v < 0) throw new Error(`invalid --${k.toLowerCase()}: ${String(v)}`);
@@ -331,7 +345,7 @@ async function main(): Promise<number> {
       .join(' ')}`,
   );
   log(
-    `duration ${DURATION}s (+${WARMUP}s warm-up), ${CONNECTIONS} connections, steady rate ${RATE}/s, SQLite synchronous=${SYNC}`,
+    `duration ${DURATION}s (+${WARMUP}s warm-up), ${CONNECTIONS} connections, steady rate ${RATE}/s, SQLite synchronous=${SYNC}, security ${SECURITY}`,
   );
 
   const measure = async (
@@ -375,7 +389,7 @@ async function main(): Promise<number> {
     requestTimeoutMs: 120_000,
     env: {
       ALGOGATE_LOG_LEVEL: 'warn',
-      ALGOGATE_RATE_LIMIT: 'off',
+      ...SECURITY_ENV,
       ALGOGATE_SEED: '7',
       ALGOGATE_SQLITE_SYNC: SYNC,
     },
