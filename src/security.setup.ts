@@ -9,7 +9,7 @@ import { registerAuthRoutes } from './http/ops/auth.routes.js';
 import { createAuthenticator } from './http/plugins/authenticate.js';
 import type { OpsAuthenticator } from './http/plugins/ops-auth.plugin.js';
 import type { Metrics } from './observability/metrics.js';
-import { open, seal } from './platform/aead.js';
+import type { CredentialVault } from './platform/credential-vault.js';
 import { argon2Hasher } from './platform/argon2-hasher.js';
 import { RedisSecurityBus } from './platform/redis-security-bus.js';
 import { timeIds } from './platform/time-ids.js';
@@ -20,7 +20,7 @@ import { localSecurityBus, type SecurityBus, type SecurityMessage } from './port
 import { AuthService, SessionRevocations } from './services/auth.service.js';
 import type { IdentityService } from './services/identity.service.js';
 import { SecurityEventsService } from './services/security-events.service.js';
-import { TotpService, type SecretSealer } from './services/totp.service.js';
+import { TotpService, type TotpSeeds } from './services/totp.service.js';
 import type { SqlDriver } from './store/driver.js';
 import { SqlSecurityStore } from './store/security-store.js';
 import type { SqlStore } from './store/sql-store.js';
@@ -42,22 +42,13 @@ export function loadKeyFile(dataDir: string, name: string, bytes: number): Buffe
   return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
 }
 
-/** The 32-byte master key sealing stored secrets: `ALGOGATE_MASTER_KEY` (64 hex or base64) or the key file. */
-export function loadMasterKey(dataDir: string, raw: string | null): Buffer {
-  if (raw !== null && raw !== '') {
-    const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
-    if (key.length !== 32)
-      throw new Error('ALGOGATE_MASTER_KEY must be 32 bytes as 64 hex characters or base64');
-    return key;
-  }
-  return loadKeyFile(dataDir, 'master-key', 32);
-}
-
 /** What the wiring needs from the runtime (main.ts's Runtime has it). */
 export interface SecurityRuntime {
   readonly opened: { readonly driver: SqlDriver; readonly store: SqlStore };
   readonly identity: IdentityService;
   readonly clock: Clock;
+  /** The encrypted credential store: TOTP seeds are sealed there under the master key ring. */
+  readonly credentials: CredentialVault;
 }
 
 export interface SecurityOptions {
@@ -129,12 +120,15 @@ export async function setupSecurity(
   bus.onResync(() => {
     revocations.load().catch((err: unknown) => log.warn({ err }, 'could not reload revoked sessions'));
   });
-  const masterKey = loadMasterKey(config.dataDir, config.secrets.masterKey);
-  const sealer: SecretSealer = {
-    seal: (plain, aad) => seal(masterKey, Buffer.from(plain), Buffer.from(aad)).toString('base64'),
-    open: (sealed, aad) => open(masterKey, Buffer.from(sealed, 'base64'), Buffer.from(aad)).toString(),
+  const seedName = (userId: string): string => `totp/${userId}`;
+  const seeds: TotpSeeds = {
+    put: (userId, base32) => runtime.credentials.set(seedName(userId), base32),
+    get: (userId) => runtime.credentials.get(seedName(userId)),
+    remove: async (userId) => {
+      await runtime.credentials.delete(seedName(userId));
+    },
   };
-  const totp = new TotpService(o.users, sealer, clock, events, (id) => o.identity.userChanged(id));
+  const totp = new TotpService(o.users, seeds, clock, events, (id) => o.identity.userChanged(id));
   const jwtSecret =
     config.security.jwtSecret !== null
       ? Buffer.from(config.security.jwtSecret)

@@ -5,11 +5,18 @@ import type { Clock } from '../ports/clock.js';
 import type { SecurityEventSink } from '../ports/security-events.js';
 import type { IdentityStore, UserRecord } from '../ports/store.js';
 
-/** Authenticated encryption of small secrets under the master key; `aad` binds a value to its row. */
-export interface SecretSealer {
-  seal(plaintext: string, aad: string): string;
-  open(sealed: string, aad: string): string;
+/**
+ * Where TOTP seeds live: the encrypted credential store (sealed under the master key ring, so
+ * `algogate secrets rotate` covers them). `get` throws when a value does not authenticate.
+ */
+export interface TotpSeeds {
+  put(userId: string, base32: string): Promise<void>;
+  get(userId: string): Promise<string | null>;
+  remove(userId: string): Promise<void>;
 }
+
+/** What `users.totp_secret` holds: a reference to the sealed seed, never the seed. */
+export const TOTP_SEED_REF = 'credential-store';
 
 const PERIOD = 30;
 
@@ -23,7 +30,7 @@ export interface Enrolment {
 export class TotpService {
   constructor(
     private readonly users: IdentityStore,
-    private readonly sealer: SecretSealer,
+    private readonly seeds: TotpSeeds,
     private readonly clock: Clock,
     private readonly events: SecurityEventSink,
     private readonly onUserChanged: (userId: string) => void,
@@ -44,10 +51,8 @@ export class TotpService {
   async enrol(user: UserRecord): Promise<Enrolment> {
     if (user.totpEnabled) throw new AppError('CONFLICT', 'two-factor login is already on: disable it first');
     const secret = new Secret({ size: 20 });
-    await this.users.updateUser(user.id, {
-      totpSecret: this.sealer.seal(secret.base32, user.id),
-      totpEnabled: false,
-    });
+    await this.seeds.put(user.id, secret.base32);
+    await this.users.updateUser(user.id, { totpSecret: TOTP_SEED_REF, totpEnabled: false });
     this.onUserChanged(user.id);
     return { uri: this.totp(user, secret).toString(), secret: secret.base32 };
   }
@@ -55,12 +60,13 @@ export class TotpService {
   /** A code is accepted once, within one step of the current time. */
   async check(user: UserRecord, code: string): Promise<boolean> {
     if (user.totpSecret === null || !/^\d{6}$/.test(code)) return false;
-    let base32: string;
+    let base32: string | null;
     try {
-      base32 = this.sealer.open(user.totpSecret, user.id);
+      base32 = await this.seeds.get(user.id);
     } catch {
       return false;
     }
+    if (base32 === null) return false;
     const now = this.clock.now();
     const delta = this.totp(user, Secret.fromBase32(base32)).validate({
       token: code,
@@ -87,6 +93,7 @@ export class TotpService {
     if (!user.totpEnabled) throw new AppError('CONFLICT', 'two-factor login is not on');
     if (!(await this.check(user, code))) throw new AppError('VALIDATION', 'the code does not match');
     await this.users.updateUser(user.id, { totpEnabled: false, totpSecret: null });
+    await this.seeds.remove(user.id);
     this.onUserChanged(user.id);
     this.events.record({ type: 'totp_disabled', actor: user.username, ip, requestId });
   }
@@ -94,6 +101,7 @@ export class TotpService {
   /** An admin turns two-factor off for a user who lost the device. */
   async reset(user: UserRecord): Promise<void> {
     await this.users.updateUser(user.id, { totpEnabled: false, totpSecret: null });
+    await this.seeds.remove(user.id);
     this.onUserChanged(user.id);
   }
 }

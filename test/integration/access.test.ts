@@ -292,6 +292,13 @@ describe('two-factor login (TOTP)', () => {
       'SELECT totp_secret FROM users',
     );
     expect(JSON.stringify(row)).not.toContain(enrol.body.secret);
+    // The seed is a credential-store entry sealed under the master key ring (rotated by `secrets rotate`).
+    const sealed = await app.server.runtime.opened.driver.all<{ name: string; ciphertext: string }>(
+      'SELECT name, ciphertext FROM credentials',
+    );
+    expect(sealed.map((r) => r.name)).toEqual([expect.stringMatching(/^totp\//)]);
+    expect(JSON.stringify(sealed)).not.toContain(enrol.body.secret);
+    expect(await app.server.runtime.credentials.get(sealed[0]?.name ?? '')).toBe(enrol.body.secret);
 
     const noCode = await call('POST', '/auth/login', { body: { username: 'admin', password: pw } });
     expect(noCode.status).toBe(401);

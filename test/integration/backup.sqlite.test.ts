@@ -74,6 +74,8 @@ describe('algogate backup on SQLite', () => {
       'INSERT INTO credentials (name, key_id, ciphertext, updated_at) VALUES (?, ?, ?, ?)',
       ['broker.zerodha.api_secret', 'k1', 'AbCdEf0123456789sealed', 1],
     );
+    // A key file an operator (or an older release) left in the data dir: backups must leave it out.
+    writeFileSync(join(t.dataDir, 'keys', 'master-key'), 'a'.repeat(64), { mode: 0o600 });
     writeFileSync(configFile, 'port: 5000\n');
     process.env.ALGOGATE_DATA_DIR = t.dataDir;
     process.env.ALGOGATE_BACKUP_DIR = backups;
@@ -117,7 +119,7 @@ describe('algogate backup on SQLite', () => {
       'keys/jwt-secret',
       'config/algogate.yaml',
     ]);
-    // The master key (sealing stored secrets) is never beside the data, so never in a backup.
+    // A master key file (sealing stored secrets) never goes into a backup, even when found beside the data.
     expect(manifest.excluded).toEqual(['keys/master-key']);
 
     const target = join(work, 'restored-during');
