@@ -1,5 +1,10 @@
 // buildApp: the Fastify application with every plugin and route; never listens, never reads env.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import type { SecurityEventSink } from '../ports/security-events.js';
@@ -34,7 +39,11 @@ import {
   type ForwardingOptions,
 } from './plugins/cluster-forward.plugin.js';
 import { registerOpsAuth, type OpsAuthenticator } from './plugins/ops-auth.plugin.js';
-import { registerErrorHandler } from './plugins/error-handler.plugin.js';
+import {
+  MAX_PARAM_LENGTH,
+  frameworkErrorAnswer,
+  registerErrorHandler,
+} from './plugins/error-handler.plugin.js';
 import { registerRequestId, requestIdFrom } from './plugins/request-id.plugin.js';
 
 export interface AppDeps {
@@ -115,7 +124,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: deps.bodyLimit,
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // Router-level rejections (bad percent-encoding, over-long path parameter) bypass the error handler: give
+    // them the same envelope and a plain message instead of Fastify's default body.
+    frameworkErrors: (error, _request, reply) => {
+      const { status, body } = frameworkErrorAnswer(error);
+      // The option's reply type is generic over an unknown schema; it is an ordinary reply here.
+      void (reply as unknown as FastifyReply).code(status).send(body);
+    },
     ajv: {
       customOptions: { coerceTypes: true, useDefaults: true, removeAdditional: false, allErrors: false },
     },

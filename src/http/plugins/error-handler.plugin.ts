@@ -28,6 +28,24 @@ export function describeValidation(issues: readonly AjvIssue[]): string {
   return `Validation error: ${parts.join('; ')}`;
 }
 
+/** Longest path parameter the router accepts (a longer one is a 414, not a route miss). */
+export const MAX_PARAM_LENGTH = 200;
+
+/**
+ * Router-level rejections (bad percent-encoding, an over-long path parameter) never reach the error handler:
+ * answer them with the same envelope and a plain message instead of Fastify's default body.
+ */
+export function frameworkErrorAnswer(error: FastifyError): {
+  status: number;
+  body: ReturnType<typeof envelope>;
+} {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return { status: 414, body: envelope(`A path parameter is longer than ${MAX_PARAM_LENGTH} characters`) };
+  if (error.code === 'FST_ERR_BAD_URL')
+    return { status: 400, body: envelope('Malformed URL: invalid percent-encoding in the path') };
+  return { status: error.statusCode ?? 400, body: envelope(error.message) };
+}
+
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError & { validation?: AjvIssue[] }, request, reply) => {
     const mode =
