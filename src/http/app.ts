@@ -4,6 +4,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
+  type FastifySchema,
 } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
@@ -88,6 +89,8 @@ export interface AppDeps {
 export interface RouteEntry {
   readonly method: string;
   readonly url: string;
+  /** The route's validation schemas (body, querystring, params), for tests that generate inputs. */
+  readonly schema?: FastifySchema;
 }
 
 declare module 'fastify' {
@@ -169,7 +172,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
+    for (const method of [route.method].flat())
+      routeTable.push({ method, url: route.url, ...(route.schema ? { schema: route.schema } : {}) });
   });
   registerOpsAuth(app, deps.authenticate);
   registerHealthRoutes(app, deps.health, deps.version);
