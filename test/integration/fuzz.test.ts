@@ -284,6 +284,11 @@ function fillPath(url: string, rnd: () => number): string {
     .join('/');
 }
 
+/** Percent-encodes every UTF-8 byte (lone surrogates become U+FFFD instead of throwing). */
+function pct(s: string): string {
+  return [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+}
+
 function bogusQuery(rnd: () => number): string {
   const parts: string[] = [];
   const n = 1 + Math.floor(rnd() * 4);
@@ -316,7 +321,16 @@ function makeCase(route: Route, rnd: () => number, apiKey: string): FuzzCase {
     headers['authorization'] = pick(rnd, ['Bearer', 'Basic Zm9vOmJhcg==', 'Bearer  ', 'x']);
   else if (auth < 0.9)
     headers['cookie'] = pick(rnd, ['session=junk', 'session=', '=;;==', 'session=' + 'a'.repeat(5000)]);
-  if (rnd() < 0.3) url += bogusQuery(rnd);
+  const querySchema = (route.schema as { querystring?: JsonSchema } | undefined)?.querystring;
+  if (querySchema && rnd() < 0.4) {
+    // A query the route's schema accepts, with one parameter mutated (arrays and objects become junk text).
+    const q = mutateOne(sample(querySchema, '', rnd), rnd);
+    const entries: [string, unknown][] =
+      q !== null && typeof q === 'object' && !Array.isArray(q) ? Object.entries(q) : [['q', q]];
+    url +=
+      '?' +
+      entries.map(([k, v]) => `${pct(k)}=${pct(typeof v === 'string' ? v : JSON.stringify(v))}`).join('&');
+  } else if (rnd() < 0.3) url += bogusQuery(rnd);
 
   const withKey = (o: Record<string, unknown>): Record<string, unknown> =>
     rnd() < 0.5 ? { apikey: rnd() < 0.8 ? apiKey : 'nope', ...o } : o;
