@@ -2,27 +2,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../src/config/settings.js';
 import { freePort, registerChild, REPO_ROOT } from '../support/server-process.js';
-
-async function cli(...args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = 0;
-  try {
-    await runCli(['node', 'algogate', ...args]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const raw: unknown = process.exitCode;
-  process.exitCode = 0;
-  return { out, err, code: typeof raw === 'number' ? raw : 0 };
-}
+import { cli } from '../support/cli-run.js';
 
 describe('algogate config', () => {
   const dir = mkdtempSync(join(tmpdir(), 'algogate-config-cli-'));

@@ -1,27 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/harness.js';
-
-async function cli(...args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = 0;
-  try {
-    await runCli(['node', 'algogate', ...args]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const raw: unknown = process.exitCode;
-  const code = typeof raw === 'number' ? raw : 0;
-  process.exitCode = 0;
-  return { out, err, code };
-}
+import { cli } from '../support/cli-run.js';
 
 describe('algogate ip ban|unban|list', () => {
   const dir = mkdtempSync(join(tmpdir(), 'algogate-ipcli-'));
