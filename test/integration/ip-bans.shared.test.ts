@@ -6,6 +6,7 @@ import {
   REDIS_HOST,
   REDIS_PORT,
   createTempPgDatabase,
+  allAvailable,
   describeWhen,
   pgAvailable,
   redisAvailable,
@@ -14,8 +15,7 @@ import {
 
 const REDIS_URL = `redis://${REDIS_HOST}:${REDIS_PORT}`;
 const [pg, redis] = await Promise.all([pgAvailable(), redisAvailable()]);
-const both =
-  pg.ok && redis.ok ? pg : { ok: false, reason: [pg.reason, redis.reason].filter(Boolean).join('; ') };
+const both = allAvailable(pg, redis);
 
 /** Polls `check` (a request on the other instance) until it holds, for at most 5 s. */
 async function eventually(check: () => Promise<boolean>): Promise<boolean> {

@@ -8,6 +8,7 @@ import {
   REDIS_HOST,
   REDIS_PORT,
   createTempPgDatabase,
+  allAvailable,
   describeWhen,
   pgAvailable,
   redisAvailable,
@@ -16,10 +17,7 @@ import {
 import { startTestApp, type TestApp } from '../support/harness.js';
 
 const [pgUp, redisUp] = await Promise.all([pgAvailable(), redisAvailable()]);
-const both = {
-  ok: pgUp.ok && redisUp.ok,
-  reason: [pgUp.reason, redisUp.reason].filter((r) => r !== '').join('; '),
-};
+const both = allAvailable(pgUp, redisUp);
 
 async function call(
   app: TestApp,

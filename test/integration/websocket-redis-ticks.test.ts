@@ -16,6 +16,7 @@ import {
   REDIS_HOST,
   REDIS_PORT,
   createTempPgDatabase,
+  allAvailable,
   describeWhen,
   pgAvailable,
   redisAvailable,
@@ -24,10 +25,7 @@ import {
 import { connect, type Client, type Msg } from '../support/ws-client.js';
 
 const [pgUp, redisUp] = await Promise.all([pgAvailable(), redisAvailable()]);
-const both = {
-  ok: pgUp.ok && redisUp.ok,
-  reason: [pgUp.reason, redisUp.reason].filter((r) => r !== '').join('; '),
-};
+const both = allAvailable(pgUp, redisUp);
 
 const REDIS_URL = `redis://${REDIS_HOST}:${String(REDIS_PORT)}`;
 const LEASE_MS = 600;

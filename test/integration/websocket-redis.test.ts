@@ -13,6 +13,7 @@ import {
   REDIS_HOST,
   REDIS_PORT,
   createTempPgDatabase,
+  allAvailable,
   describeWhen,
   pgAvailable,
   redisAvailable,
@@ -21,10 +22,7 @@ import {
 import { connect, type Client } from '../support/ws-client.js';
 
 const [pgUp, redisUp] = await Promise.all([pgAvailable(), redisAvailable()]);
-const both = {
-  ok: pgUp.ok && redisUp.ok,
-  reason: [pgUp.reason, redisUp.reason].filter((r) => r !== '').join('; '),
-};
+const both = allAvailable(pgUp, redisUp);
 
 await describeWhen('PostgreSQL and Redis', both, 'WebSocket order updates across instances', () => {
   let db: TempPgDatabase;

@@ -87,6 +87,17 @@ function redactUrl(url: string): string {
   }
 }
 
+/** Usable when every one of `services` is; the reasons of those that are not, joined. */
+export function allAvailable(...services: readonly Availability[]): Availability {
+  return {
+    ok: services.every((a) => a.ok),
+    reason: services
+      .map((a) => a.reason)
+      .filter((r) => r !== '')
+      .join('; '),
+  };
+}
+
 /**
  * Declares `describe(name, fn)` when the service is available. Otherwise: locally, the suite is skipped and
  * one line says why; under CI, a single failing test stands in for the suite so the gap cannot go unnoticed.
